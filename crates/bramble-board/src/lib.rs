@@ -1,0 +1,11 @@
+//! The rpi4b board: memory map, device wiring, image loaders, semihosting and the run
+//! loop that drives the CPU between device events.
+
+pub mod loader;
+pub mod machine;
+pub mod memmap;
+pub mod semihosting;
+
+pub use bramble_cpu::Features;
+pub use loader::{load_kernel, ImageHeader, LoadError, Loaded, LoadedKind};
+pub use machine::{Config, Exit, Machine, MachineError, SharedOut};

@@ -1,0 +1,184 @@
+//! The machine: CPU, bus and devices wired per the memory map, and the run loop.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use bramble_cpu::{Cpu, Features, StopReason};
+use bramble_devices::{Pl011, SerialInput, SerialOutput};
+use bramble_mem::{Bus, BusError, IrqLine, MmioDevice, Ram, RamError};
+use thiserror::Error;
+
+use crate::loader::{load_kernel, LoadError, Loaded};
+use crate::memmap::UART0;
+use crate::semihosting::{self, Console, Outcome};
+
+/// Instructions per slice between device polls and host checks.
+const SLICE: u64 = 1 << 20;
+
+/// What to build and run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub kernel: PathBuf,
+    pub mem: u64,
+    pub load_addr: Option<u64>,
+    pub boot_el: u8,
+    pub semihosting: bool,
+    pub features: Features,
+    /// Stop after this many instructions (`None`: no limit).
+    pub max_insns: Option<u64>,
+}
+
+/// Errors building the machine.
+#[derive(Debug, Error)]
+pub enum MachineError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Ram(#[from] RamError),
+    #[error("wiring the board: {0}")]
+    Bus(#[from] BusError),
+}
+
+/// Why the machine stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The guest exited through semihosting with this code.
+    Semihosting(i32),
+    /// `max_insns` ran out.
+    InsnLimit,
+    /// The host-side `should_stop` check asked to stop (e.g. --timeout).
+    Stopped,
+    /// The CPU can make no progress.
+    Stuck { pc: u64, esr: u64, unimp: Option<(u64, u32, &'static str)> },
+}
+
+/// A byte sink shared by the UART and semihosting so their output interleaves in order.
+#[derive(Clone)]
+pub struct SharedOut(pub Rc<RefCell<Box<dyn Write>>>);
+
+impl SharedOut {
+    pub fn new(w: Box<dyn Write>) -> Self {
+        Self(Rc::new(RefCell::new(w)))
+    }
+}
+
+impl std::fmt::Debug for SharedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedOut")
+    }
+}
+
+impl SerialOutput for SharedOut {
+    fn write_byte(&mut self, byte: u8) {
+        // A closed host stdout must not stop the guest: output is dropped.
+        let _ = self.0.borrow_mut().write_all(&[byte]);
+    }
+    fn flush(&mut self) {
+        let _ = self.0.borrow_mut().flush();
+    }
+}
+
+/// The console input the board pulls from.
+pub type BoxedInput = Box<dyn SerialInput>;
+
+struct InputAdapter(BoxedInput);
+impl SerialInput for InputAdapter {
+    fn try_read(&mut self) -> Option<u8> {
+        self.0.try_read()
+    }
+}
+
+type Uart = Pl011<SharedOut, InputAdapter>;
+
+/// Lets the board keep a handle on a device the bus owns.
+struct Shared<T>(Rc<RefCell<T>>);
+impl<T: MmioDevice> MmioDevice for Shared<T> {
+    fn read(&mut self, offset: u64, size: u8) -> u64 {
+        self.0.borrow_mut().read(offset, size)
+    }
+    fn write(&mut self, offset: u64, size: u8, value: u64) {
+        self.0.borrow_mut().write(offset, size, value)
+    }
+}
+
+struct SemihostingConsole<'a> {
+    out: &'a SharedOut,
+    err: &'a SharedOut,
+}
+
+impl Console for SemihostingConsole<'_> {
+    fn stdout(&mut self, bytes: &[u8]) {
+        let _ = self.out.0.borrow_mut().write_all(bytes);
+    }
+    fn stderr(&mut self, bytes: &[u8]) {
+        let _ = self.out.0.borrow_mut().flush();
+        let _ = self.err.0.borrow_mut().write_all(bytes);
+        let _ = self.err.0.borrow_mut().flush();
+    }
+}
+
+/// The rpi4b machine.
+pub struct Machine {
+    pub cpu: Cpu,
+    pub bus: Bus,
+    pub loaded: Loaded,
+    uart: Rc<RefCell<Uart>>,
+    /// The UART's interrupt output; the GIC samples it once it exists.
+    pub uart_irq: IrqLine,
+    out: SharedOut,
+    err: SharedOut,
+    max_insns: Option<u64>,
+}
+
+impl std::fmt::Debug for Machine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Machine").field("cpu", &self.cpu).field("bus", &self.bus).finish()
+    }
+}
+
+impl Machine {
+    /// Builds the board, loads the kernel and resets the CPU to its entry.
+    pub fn new(cfg: &Config, out: SharedOut, err: SharedOut, input: BoxedInput) -> Result<Self, MachineError> {
+        let mut bus = Bus::new(Ram::new(cfg.mem)?);
+        let uart_irq = IrqLine::new();
+        let uart = Rc::new(RefCell::new(Pl011::new(out.clone(), InputAdapter(input), uart_irq.clone())));
+        bus.add(UART0.name, UART0.base, UART0.size, Box::new(Shared(uart.clone())))?;
+        let loaded = load_kernel(&cfg.kernel, &mut bus, cfg.load_addr)?;
+        let mut cpu = Cpu::new(cfg.features, cfg.boot_el);
+        cpu.set_semihosting(cfg.semihosting);
+        cpu.set_pc(loaded.entry);
+        Ok(Self { cpu, bus, loaded, uart, uart_irq, out, err, max_insns: cfg.max_insns })
+    }
+
+    /// Runs until the guest exits, the instruction limit is reached, the CPU is stuck, or
+    /// `should_stop` (called between slices of about a million instructions) says so.
+    pub fn run(&mut self, should_stop: &mut dyn FnMut() -> bool) -> Exit {
+        let exit = loop {
+            let budget = match self.max_insns {
+                Some(max) if self.cpu.insns() >= max => break Exit::InsnLimit,
+                Some(max) => (max - self.cpu.insns()).min(SLICE),
+                None => SLICE,
+            };
+            let stop = self.cpu.run(&mut self.bus, budget);
+            match stop {
+                StopReason::Budget => {
+                    self.uart.borrow_mut().poll();
+                    if should_stop() {
+                        break Exit::Stopped;
+                    }
+                }
+                StopReason::Semihosting => {
+                    let mut console = SemihostingConsole { out: &self.out, err: &self.err };
+                    if let Outcome::Exit(code) = semihosting::handle(&mut self.cpu, &mut self.bus, &mut console) {
+                        break Exit::Semihosting(code);
+                    }
+                }
+                StopReason::ExceptionLoop { pc, esr, unimp } => break Exit::Stuck { pc, esr, unimp },
+            }
+        };
+        let _ = self.out.0.borrow_mut().flush();
+        exit
+    }
+}

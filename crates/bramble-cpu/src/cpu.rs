@@ -1,0 +1,306 @@
+//! Processor state and the run loop.
+
+use std::collections::HashSet;
+
+use bramble_decode::{decode, Insn, Xs, Xz};
+use bramble_mem::Bus;
+use log::warn;
+
+use crate::exception::Exception;
+use crate::sysreg::SysRegs;
+
+/// Architecture features a CPU model implements. The ID registers report exactly these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Features {
+    /// CRC32 instructions (FEAT_CRC32; the Cortex-A72 has them).
+    pub crc32: bool,
+    /// Large System Extensions atomics (FEAT_LSE).
+    pub lse: bool,
+    /// Load-acquire RCpc (FEAT_LRCPC): LDAPR.
+    pub lrcpc: bool,
+}
+
+impl Features {
+    /// The Raspberry Pi 4's Cortex-A72 (Armv8.0-A with CRC32).
+    pub const CORTEX_A72: Self = Self { crc32: true, lse: false, lrcpc: false };
+    /// Everything bramble implements.
+    pub const MAX: Self = Self { crc32: true, lse: true, lrcpc: true };
+}
+
+/// Why [`Cpu::run`] returned. The CPU never exits the process or panics on guest input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// The instruction budget ran out.
+    Budget,
+    /// A semihosting call (`HLT #0xF000` with semihosting enabled): the operation is in
+    /// w0 and its parameter in x1; the caller performs it, puts the result in x0 and runs
+    /// on. The PC already points past the HLT.
+    Semihosting,
+    /// The CPU keeps taking exceptions without retiring an instruction (for example an
+    /// UNDEFINED instruction and no vector table): it can make no progress. `unimp` names
+    /// the last encoding bramble does not implement, if the guest ran into one.
+    ExceptionLoop { pc: u64, esr: u64, unimp: Option<(u64, u32, &'static str)> },
+}
+
+/// What interrupts an instruction: an architectural exception, or a reason to stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Trap {
+    Exception(Exception),
+    Stop(StopReason),
+}
+
+impl From<Exception> for Trap {
+    fn from(e: Exception) -> Self {
+        Trap::Exception(e)
+    }
+}
+
+pub(crate) type ExecResult = Result<(), Trap>;
+
+const ICACHE_ENTRIES: usize = 1 << 14;
+/// Exceptions in a row without a retired instruction before the CPU gives up.
+const EXCEPTION_LOOP_LIMIT: u32 = 16;
+
+/// One AArch64 processing element.
+pub struct Cpu {
+    /// X0..X30; index 31 always reads zero (XZR) and writes to XZR land in index 32.
+    pub(crate) x: [u64; 33],
+    pub(crate) pc: u64,
+    pub(crate) next_pc: u64,
+    /// N, Z, C, V in bits 31..28, as the NZCV system register holds them.
+    pub(crate) nzcv: u32,
+    /// SP_EL0..SP_EL3.
+    pub(crate) sp: [u64; 4],
+    pub(crate) el: u8,
+    pub(crate) spsel: bool,
+    /// D, A, I, F in bits 9..6, as the DAIF system register holds them.
+    pub(crate) daif: u32,
+    pub sys: SysRegs,
+    pub(crate) features: Features,
+    /// The local exclusive monitor: the (address, size) an LDXR/LDAXR/LDXP marked.
+    pub(crate) monitor: Option<(u64, u8)>,
+    pub(crate) semihosting: bool,
+    insns: u64,
+    exceptions_in_a_row: u32,
+    /// Decoded instructions, direct-mapped by PC and tagged by the instruction word, so a
+    /// hit is exact whatever wrote the code (self-modifying code needs no invalidation).
+    icache: Box<[(u32, Insn)]>,
+    logged: HashSet<(u64, u32)>,
+    last_unimp: Option<(u64, u32, &'static str)>,
+}
+
+impl std::fmt::Debug for Cpu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cpu")
+            .field("pc", &format_args!("{:#x}", self.pc))
+            .field("el", &self.el)
+            .field("x", &&self.x[..31])
+            .field("nzcv", &format_args!("{:#x}", self.nzcv))
+            .finish()
+    }
+}
+
+impl Cpu {
+    /// A CPU in its reset state at `el` (MMU off, all interrupts masked, SP_ELx selected).
+    pub fn new(features: Features, el: u8) -> Self {
+        let el = el.min(3);
+        Self {
+            x: [0; 33],
+            pc: 0,
+            next_pc: 0,
+            nzcv: 0,
+            sp: [0; 4],
+            el,
+            spsel: true,
+            daif: 0xf << 6,
+            sys: SysRegs::reset(el),
+            features,
+            monitor: None,
+            semihosting: false,
+            insns: 0,
+            exceptions_in_a_row: 0,
+            icache: vec![(0, decode(0)); ICACHE_ENTRIES].into_boxed_slice(),
+            logged: HashSet::new(),
+            last_unimp: None,
+        }
+    }
+
+    /// Enables the `HLT #0xF000` semihosting convention.
+    pub fn set_semihosting(&mut self, on: bool) {
+        self.semihosting = on;
+    }
+
+    /// The program counter.
+    pub fn pc(&self) -> u64 {
+        self.pc
+    }
+
+    /// Sets the program counter.
+    pub fn set_pc(&mut self, pc: u64) {
+        self.pc = pc;
+    }
+
+    /// Reads X`n` (0..=30); 31 reads the zero register.
+    pub fn xreg(&self, n: usize) -> u64 {
+        self.x[n.min(31)]
+    }
+
+    /// Writes X`n` (0..=30); writes to 31 are discarded.
+    pub fn set_xreg(&mut self, n: usize, v: u64) {
+        if n < 31 {
+            self.x[n] = v;
+        }
+    }
+
+    /// The stack pointer currently selected.
+    pub fn sp(&self) -> u64 {
+        self.sp[self.sp_index()]
+    }
+
+    /// Writes the stack pointer currently selected.
+    pub fn set_sp(&mut self, v: u64) {
+        let i = self.sp_index();
+        self.sp[i] = v;
+    }
+
+    /// NZCV as the NZCV register holds it (bits 31..28).
+    pub fn nzcv(&self) -> u32 {
+        self.nzcv
+    }
+
+    /// Sets NZCV (bits 31..28; other bits are ignored).
+    pub fn set_nzcv(&mut self, v: u32) {
+        self.nzcv = v & 0xf000_0000;
+    }
+
+    /// The current exception level.
+    pub fn el(&self) -> u8 {
+        self.el
+    }
+
+    /// Instructions executed so far (including ones that raised an exception).
+    pub fn insns(&self) -> u64 {
+        self.insns
+    }
+
+    #[inline(always)]
+    pub(crate) fn sp_index(&self) -> usize {
+        if self.spsel {
+            self.el as usize
+        } else {
+            0
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn xz(&self, r: Xz) -> u64 {
+        self.x[r.num()]
+    }
+
+    #[inline(always)]
+    pub(crate) fn set_xz(&mut self, r: Xz, v: u64) {
+        // Index 31 must stay zero: redirect its writes to the sink slot without a branch.
+        let n = r.num() + r.is_31() as usize;
+        self.x[n] = v;
+    }
+
+    #[inline(always)]
+    pub(crate) fn xs(&self, r: Xs) -> u64 {
+        if r.is_31() {
+            self.sp[self.sp_index()]
+        } else {
+            self.x[r.num()]
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn set_xs(&mut self, r: Xs, v: u64) {
+        if r.is_31() {
+            let i = self.sp_index();
+            self.sp[i] = v;
+        } else {
+            self.x[r.num()] = v;
+        }
+    }
+
+    /// Logs an emulator gap once per (PC, instruction word) under target `unimp`.
+    pub(crate) fn log_unimp(&mut self, insn: u32, what: &'static str, detail: &dyn std::fmt::Display) {
+        self.last_unimp = Some((self.pc, insn, what));
+        if self.logged.len() < 4096 && self.logged.insert((self.pc, insn)) {
+            warn!(target: "unimp", "{what}{detail} at pc={:#x} insn={insn:#010x}: UNDEFINED", self.pc);
+        }
+    }
+
+    /// Runs at most `budget` instructions.
+    pub fn run(&mut self, bus: &mut Bus, budget: u64) -> StopReason {
+        let end = self.insns.saturating_add(budget);
+        while self.insns < end {
+            self.insns += 1;
+            match self.step(bus) {
+                Ok(()) => {
+                    self.pc = self.next_pc;
+                    self.exceptions_in_a_row = 0;
+                }
+                Err(Trap::Exception(e)) => {
+                    self.exceptions_in_a_row += 1;
+                    if self.exceptions_in_a_row > EXCEPTION_LOOP_LIMIT {
+                        return StopReason::ExceptionLoop {
+                            pc: self.pc,
+                            esr: e.syndrome().esr(),
+                            unimp: self.last_unimp,
+                        };
+                    }
+                    self.take_exception(e);
+                }
+                Err(Trap::Stop(s)) => {
+                    if s == StopReason::Semihosting {
+                        self.pc = self.next_pc;
+                    }
+                    return s;
+                }
+            }
+        }
+        StopReason::Budget
+    }
+
+    /// Executes one instruction and returns the exception it raises instead of taking it.
+    /// For differential testing against a reference CPU; stops (semihosting) count as
+    /// UNDEFINED here.
+    pub fn step_no_exception(&mut self, bus: &mut Bus) -> Result<(), Exception> {
+        self.insns += 1;
+        match self.step(bus) {
+            Ok(()) => {
+                self.pc = self.next_pc;
+                Ok(())
+            }
+            Err(Trap::Exception(e)) => Err(e),
+            Err(Trap::Stop(_)) => Err(Exception::Undefined),
+        }
+    }
+
+    #[inline(always)]
+    fn step(&mut self, bus: &mut Bus) -> ExecResult {
+        let pc = self.pc;
+        if pc & 3 != 0 {
+            return Err(Exception::PcAlignment { va: pc }.into());
+        }
+        let word = match bus.ram.read_low(pc, 4) {
+            Some(w) => w as u32,
+            None => match bus.ram.read(pc, 4) {
+                Some(w) => w as u32,
+                // IMPDEF: execution from MMIO space is treated as an external abort.
+                None => return Err(Exception::InstructionAbort { va: pc }.into()),
+            },
+        };
+        let slot = &mut self.icache[(pc >> 2) as usize & (ICACHE_ENTRIES - 1)];
+        let insn = if slot.0 == word {
+            slot.1
+        } else {
+            let d = decode(word);
+            *slot = (word, d);
+            d
+        };
+        self.next_pc = pc.wrapping_add(4);
+        self.exec(bus, insn, word)
+    }
+}

@@ -1,0 +1,164 @@
+//! Synchronous exceptions: syndromes, entry and return (Arm ARM D1.10, D1.11, D17.2.37
+//! "ESR_ELx").
+
+use log::trace;
+
+use crate::cpu::Cpu;
+
+/// An architectural synchronous exception raised by an instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exception {
+    /// UNDEFINED instruction (EC 0x00).
+    Undefined,
+    /// SVC #imm (EC 0x15), taken after the instruction.
+    Svc(u16),
+    /// HVC #imm (EC 0x16), taken after the instruction.
+    Hvc(u16),
+    /// SMC #imm (EC 0x17), taken after the instruction.
+    Smc(u16),
+    /// BRK #imm (EC 0x3c).
+    Brk(u16),
+    /// Instruction fetch from an address nothing answers at (EC 0x20/0x21).
+    InstructionAbort { va: u64 },
+    /// Data access to an address nothing answers at (EC 0x24/0x25, external abort).
+    DataAbort { va: u64, write: bool },
+    /// Misaligned exclusive, atomic or acquire/release access (alignment fault).
+    Alignment { va: u64, write: bool },
+    /// PC not 4-byte aligned at fetch (EC 0x22).
+    PcAlignment { va: u64 },
+    /// SP not 16-byte aligned when used as a base with SCTLR_ELx.SA set (EC 0x26).
+    SpAlignment,
+}
+
+/// Exception class values (ESR_ELx.EC).
+mod ec {
+    pub const UNKNOWN: u64 = 0x00;
+    pub const SVC64: u64 = 0x15;
+    pub const HVC64: u64 = 0x16;
+    pub const SMC64: u64 = 0x17;
+    pub const IABT_LOWER: u64 = 0x20;
+    pub const PC_ALIGN: u64 = 0x22;
+    pub const DABT_LOWER: u64 = 0x24;
+    pub const SP_ALIGN: u64 = 0x26;
+    pub const BRK64: u64 = 0x3c;
+}
+
+/// Fault status codes (ESR_ELx.ISS.xFSC).
+mod fsc {
+    pub const EXTERNAL_ABORT: u64 = 0x10;
+    pub const ALIGNMENT: u64 = 0x21;
+}
+
+/// The ESR and FAR values an exception reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Syndrome {
+    pub ec: u64,
+    pub iss: u64,
+    pub far: Option<u64>,
+}
+
+impl Syndrome {
+    const IL: u64 = 1 << 25;
+
+    /// The ESR_ELx value (IL = 1: every A64 instruction is 32-bit).
+    pub fn esr(&self) -> u64 {
+        (self.ec << 26) | Self::IL | (self.iss & 0x1ff_ffff)
+    }
+}
+
+impl Exception {
+    /// The syndrome for an exception taken from `from_lower` = true (a lower EL) or from
+    /// the same EL; the EC of aborts differs between the two.
+    pub fn syndrome_from(&self, from_lower: bool) -> Syndrome {
+        let same = if from_lower { 0 } else { 1 };
+        let (ec, iss, far) = match *self {
+            Exception::Undefined => (ec::UNKNOWN, 0, None),
+            Exception::Svc(imm) => (ec::SVC64, imm as u64, None),
+            Exception::Hvc(imm) => (ec::HVC64, imm as u64, None),
+            Exception::Smc(imm) => (ec::SMC64, imm as u64, None),
+            Exception::Brk(imm) => (ec::BRK64, imm as u64, None),
+            Exception::InstructionAbort { va } => (ec::IABT_LOWER + same, fsc::EXTERNAL_ABORT, Some(va)),
+            Exception::DataAbort { va, write } => {
+                (ec::DABT_LOWER + same, fsc::EXTERNAL_ABORT | ((write as u64) << 6), Some(va))
+            }
+            Exception::Alignment { va, write } => {
+                (ec::DABT_LOWER + same, fsc::ALIGNMENT | ((write as u64) << 6), Some(va))
+            }
+            Exception::PcAlignment { va } => (ec::PC_ALIGN, 0, Some(va)),
+            Exception::SpAlignment => (ec::SP_ALIGN, 0, None),
+        };
+        Syndrome { ec, iss, far }
+    }
+
+    /// The syndrome as if taken from the same EL (for reporting).
+    pub fn syndrome(&self) -> Syndrome {
+        self.syndrome_from(false)
+    }
+
+    /// Whether the preferred return address is the next instruction.
+    fn returns_after(&self) -> bool {
+        matches!(self, Exception::Svc(_) | Exception::Hvc(_) | Exception::Smc(_))
+    }
+}
+
+impl Cpu {
+    /// PSTATE packed as SPSR_ELx holds it for an AArch64 source (D1.7.3).
+    pub(crate) fn pstate_to_spsr(&self) -> u64 {
+        (self.nzcv as u64) | (self.daif as u64) | ((self.el as u64) << 2) | self.spsel as u64
+    }
+
+    fn target_el(&self, e: &Exception) -> u8 {
+        match e {
+            Exception::Hvc(_) => self.el.max(2),
+            Exception::Smc(_) => 3,
+            _ => self.el.max(1),
+        }
+    }
+
+    /// Takes a synchronous exception (AArch64.TakeException, J1.1.2).
+    pub(crate) fn take_exception(&mut self, e: Exception) {
+        let target = self.target_el(&e);
+        let from_lower = target > self.el;
+        let syn = e.syndrome_from(from_lower);
+        let t = target as usize;
+        let preferred = if e.returns_after() { self.next_pc } else { self.pc };
+        self.sys.spsr[t] = self.pstate_to_spsr();
+        self.sys.elr[t] = preferred;
+        self.sys.esr[t] = syn.esr();
+        if let Some(far) = syn.far {
+            self.sys.far[t] = far;
+        }
+        let offset = if from_lower {
+            0x400
+        } else if self.spsel {
+            0x200
+        } else {
+            0
+        };
+        trace!(target: "exc", "{e:?} el{}->el{target} esr={:#x} elr={preferred:#x}", self.el, syn.esr());
+        self.el = target;
+        self.spsel = true;
+        self.daif = 0xf << 6;
+        self.monitor = None;
+        self.pc = self.sys.vbar[t].wrapping_add(offset);
+    }
+
+    /// ERET (AArch64.ExceptionReturn, J1.1.2). An illegal return (to a higher EL or to
+    /// AArch32) sets PSTATE.IL in real hardware; bramble keeps the current EL and clears
+    /// nothing else, then raises the next fetch at ELR (IMPDEF simplification).
+    pub(crate) fn exception_return(&mut self) {
+        let cur = self.el as usize;
+        let spsr = self.sys.spsr[cur];
+        let target_el = ((spsr >> 2) & 3) as u8;
+        let aarch32 = spsr & 0x10 != 0;
+        if !aarch32 && target_el <= self.el {
+            self.el = target_el;
+            self.spsel = spsr & 1 != 0;
+        }
+        self.nzcv = (spsr as u32) & 0xf000_0000;
+        self.daif = (spsr as u32) & (0xf << 6);
+        self.monitor = None;
+        self.next_pc = self.sys.elr[cur];
+        trace!(target: "exc", "eret to el{} pc={:#x}", self.el, self.next_pc);
+    }
+}

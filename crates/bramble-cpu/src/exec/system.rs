@@ -1,0 +1,88 @@
+//! System instructions (Arm ARM C4.1.87.2, C5): hints, barriers, CLREX, MSR (immediate),
+//! MSR/MRS and SYS/SYSL (cache maintenance, address translation, TLB maintenance).
+
+use bramble_decode::System;
+use bramble_mem::Bus;
+
+use crate::cpu::{Cpu, ExecResult};
+use crate::exception::Exception;
+use crate::sysreg::DC_ZVA_BYTES;
+
+impl Cpu {
+    pub(crate) fn exec_system(&mut self, bus: &mut Bus, i: System, word: u32) -> ExecResult {
+        match i {
+            // The whole hint space is a NOP for now: WFI/WFE return at once (allowed: they
+            // may complete at any time), and hints of unimplemented features are NOPs by
+            // definition. The system issue turns WFI into an idle stop.
+            System::Hint { .. } => {}
+            System::Clrex => self.monitor = None,
+            // One in-order PE with no caches to model: barriers have nothing to order. The
+            // block translator will end blocks at ISB.
+            System::Dsb { .. } | System::Dmb { .. } | System::Isb => {}
+            System::MsrImm { op1, crm, op2 } => match (op1, op2) {
+                (0, 5) => {
+                    if self.el == 0 {
+                        return Err(Exception::Undefined.into());
+                    }
+                    self.spsel = crm & 1 != 0;
+                }
+                _ => {
+                    // DAIFSet / DAIFClr: EL0 needs SCTLR_EL1.UMA.
+                    if self.el == 0 && self.sys.sctlr[1] & (1 << 9) == 0 {
+                        return Err(Exception::Undefined.into());
+                    }
+                    let bits = (crm as u32) << 6;
+                    if op2 == 6 {
+                        self.daif |= bits;
+                    } else {
+                        self.daif &= !bits;
+                    }
+                }
+            },
+            System::Mrs { rt, reg } => {
+                let v = self.mrs(reg)?;
+                self.set_xz(rt, v);
+            }
+            System::Msr { rt, reg } => self.msr(reg, self.xz(rt))?,
+            System::Sys { op1, crn, crm, op2, rt } => self.sys_op(bus, (op1, crn, crm, op2), self.xz(rt), word)?,
+            System::Sysl { .. } => {
+                self.log_unimp(word, "SYSL", &"");
+                return Err(Exception::Undefined.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// SYS: DC/IC/AT/TLBI. Everything that maintains caches or TLBs lands here, so this is
+    /// the one place the block translator hooks its invalidation into.
+    fn sys_op(&mut self, bus: &mut Bus, op: (u8, u8, u8, u8), v: u64, word: u32) -> ExecResult {
+        let (op1, crn, crm, op2) = op;
+        let el0_ok = op1 == 3;
+        if self.el == 0 && !el0_ok {
+            return Err(Exception::Undefined.into());
+        }
+        match (op1, crn, crm, op2) {
+            // DC ZVA
+            (3, 7, 4, 1) => {
+                let base = v & !(DC_ZVA_BYTES - 1);
+                for off in (0..DC_ZVA_BYTES).step_by(8) {
+                    self.write(bus, base + off, 8, 0)?;
+                }
+            }
+            // IC IALLUIS, IC IALLU, IC IVAU: no translated code is cached yet.
+            (0, 7, 1, 0) | (0, 7, 5, 0) | (3, 7, 5, 1) => {}
+            // DC IVAC/ISW/CSW/CISW, DC CVAC/CVAU/CVAP/CIVAC: no data caches are modelled.
+            (0, 7, 6, 1) | (0, 7, 6, 2) | (0, 7, 10, 2) | (0, 7, 14, 2) => {}
+            (3, 7, 10, 1) | (3, 7, 11, 1) | (3, 7, 12, 1) | (3, 7, 14, 1) => {}
+            // AT S1E1R/W, S1E0R/W, S1E2R/W, S1E3R/W: with the MMU off VA = PA.
+            (0 | 4 | 6, 7, 8, _) => self.sys.par_el1 = v & 0x0000_ffff_ffff_f000,
+            // TLBI: there is no TLB while translation is off.
+            (0 | 4 | 6, 8, _, _) => {}
+            _ => {
+                self.log_unimp(word, "SYS operation", &"");
+                return Err(Exception::Undefined.into());
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,17 @@
+//! The AArch64 processing element: register state, the interpreter, exception entry and
+//! return, and the system register table.
+//!
+//! Follows the Arm ARM (DDI 0487): D1 (the AArch64 exception model), C6 (A64 base
+//! instruction descriptions) and J1 (shared pseudocode). Instruction semantics are written
+//! once, one file per encoding group under `exec/`, and reached only through the shared
+//! decoder in `bramble-decode`.
+
+mod alu;
+mod cpu;
+mod exception;
+mod exec;
+mod sysreg;
+
+pub use cpu::{Cpu, Features, StopReason};
+pub use exception::{Exception, Syndrome};
+pub use sysreg::SysRegs;

@@ -1,0 +1,248 @@
+//! System registers: one table keyed by (op0, op1, CRn, CRm, op2) with the lowest EL that
+//! may access each register and its reset value (Arm ARM D17, Cortex-A72 TRM 4.3 for the
+//! IMPLEMENTATION DEFINED values). The system-architecture issue grows this table.
+
+use bramble_decode::sysreg_key;
+
+use crate::cpu::{Cpu, ExecResult};
+use crate::exception::Exception;
+
+/// Banked and control system register storage.
+#[derive(Clone, Debug)]
+pub struct SysRegs {
+    /// ELR_EL1..ELR_EL3 (index 0 unused), likewise the other per-EL arrays.
+    pub elr: [u64; 4],
+    pub spsr: [u64; 4],
+    pub esr: [u64; 4],
+    pub far: [u64; 4],
+    pub vbar: [u64; 4],
+    pub sctlr: [u64; 4],
+    /// TPIDR_EL0..TPIDR_EL3.
+    pub tpidr: [u64; 4],
+    pub tpidrro_el0: u64,
+    pub cpacr_el1: u64,
+    pub hcr_el2: u64,
+    pub scr_el3: u64,
+    pub cptr_el3: u64,
+    pub par_el1: u64,
+    pub fpcr: u64,
+    pub fpsr: u64,
+}
+
+/// Cortex-A72 r0p3 MIDR_EL1 (TRM 4.3.1), as on the Raspberry Pi 4.
+pub const MIDR_CORTEX_A72: u64 = 0x410f_d083;
+/// Uniprocessor-style affinity for core 0 (MPIDR_EL1.U = 0, bit 31 RES1).
+const MPIDR_CORE0: u64 = 0x8000_0000;
+/// CTR_EL0: 64-byte lines (IminLine/DminLine = 4), ERG/CWG = 4, PIPT I-cache (TRM 4.3.3).
+const CTR_EL0: u64 = 0x8444_c004;
+/// DCZID_EL0: DC ZVA enabled, 64-byte blocks (BS = 4 words log2).
+const DCZID_EL0: u64 = 4;
+/// Bytes DC ZVA zeroes, from DCZID_EL0.BS.
+pub(crate) const DC_ZVA_BYTES: u64 = 4 << DCZID_EL0;
+/// CNTFRQ_EL0: the Pi 4's 54 MHz system counter.
+const CNTFRQ_HZ: u64 = 54_000_000;
+/// SCTLR_ELx reset value on the Cortex-A72: RES1 bits, SA/SA0 set, MMU and caches off.
+const SCTLR_RESET: u64 = 0x00c5_0838;
+
+impl SysRegs {
+    /// Reset values for a CPU starting at `_el`.
+    pub fn reset(_el: u8) -> Self {
+        Self {
+            elr: [0; 4],
+            spsr: [0; 4],
+            esr: [0; 4],
+            far: [0; 4],
+            vbar: [0; 4],
+            sctlr: [0, SCTLR_RESET, SCTLR_RESET, SCTLR_RESET],
+            tpidr: [0; 4],
+            tpidrro_el0: 0,
+            cpacr_el1: 0,
+            hcr_el2: 0,
+            scr_el3: 0,
+            cptr_el3: 0,
+            par_el1: 0,
+            fpcr: 0,
+            fpsr: 0,
+        }
+    }
+}
+
+/// Every register bramble implements so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reg {
+    Nzcv,
+    Daif,
+    CurrentEl,
+    SpSel,
+    SpEl(usize),
+    Elr(usize),
+    Spsr(usize),
+    Esr(usize),
+    Far(usize),
+    Vbar(usize),
+    Sctlr(usize),
+    Tpidr(usize),
+    TpidrroEl0,
+    CpacrEl1,
+    HcrEl2,
+    ScrEl3,
+    CptrEl3,
+    ParEl1,
+    Fpcr,
+    Fpsr,
+    /// Read-only constant (ID registers and friends).
+    Const(u64),
+    CntVct,
+}
+
+const fn k(op0: u32, op1: u32, crn: u32, crm: u32, op2: u32) -> u16 {
+    sysreg_key(op0, op1, crn, crm, op2)
+}
+
+/// Looks a register up: (register, lowest EL allowed, writable).
+fn lookup(key: u16, cpu: &Cpu) -> Option<(Reg, u8, bool)> {
+    use Reg::*;
+    let lse = if cpu.features.lse { 2u64 << 20 } else { 0 };
+    let crc = if cpu.features.crc32 { 1u64 << 16 } else { 0 };
+    let lrcpc = if cpu.features.lrcpc { 1u64 << 20 } else { 0 };
+    Some(match key {
+        x if x == k(3, 3, 4, 2, 0) => (Nzcv, 0, true),
+        x if x == k(3, 3, 4, 2, 1) => (Daif, 1, true),
+        x if x == k(3, 0, 4, 2, 2) => (CurrentEl, 1, false),
+        x if x == k(3, 0, 4, 2, 0) => (SpSel, 1, true),
+        x if x == k(3, 0, 4, 1, 0) => (SpEl(0), 1, true),
+        x if x == k(3, 4, 4, 1, 0) => (SpEl(1), 2, true),
+        x if x == k(3, 6, 4, 1, 0) => (SpEl(2), 3, true),
+        x if x == k(3, 0, 4, 0, 1) => (Elr(1), 1, true),
+        x if x == k(3, 4, 4, 0, 1) => (Elr(2), 2, true),
+        x if x == k(3, 6, 4, 0, 1) => (Elr(3), 3, true),
+        x if x == k(3, 0, 4, 0, 0) => (Spsr(1), 1, true),
+        x if x == k(3, 4, 4, 0, 0) => (Spsr(2), 2, true),
+        x if x == k(3, 6, 4, 0, 0) => (Spsr(3), 3, true),
+        x if x == k(3, 0, 5, 2, 0) => (Esr(1), 1, true),
+        x if x == k(3, 4, 5, 2, 0) => (Esr(2), 2, true),
+        x if x == k(3, 6, 5, 2, 0) => (Esr(3), 3, true),
+        x if x == k(3, 0, 6, 0, 0) => (Far(1), 1, true),
+        x if x == k(3, 4, 6, 0, 0) => (Far(2), 2, true),
+        x if x == k(3, 6, 6, 0, 0) => (Far(3), 3, true),
+        x if x == k(3, 0, 12, 0, 0) => (Vbar(1), 1, true),
+        x if x == k(3, 4, 12, 0, 0) => (Vbar(2), 2, true),
+        x if x == k(3, 6, 12, 0, 0) => (Vbar(3), 3, true),
+        x if x == k(3, 0, 1, 0, 0) => (Sctlr(1), 1, true),
+        x if x == k(3, 4, 1, 0, 0) => (Sctlr(2), 2, true),
+        x if x == k(3, 6, 1, 0, 0) => (Sctlr(3), 3, true),
+        x if x == k(3, 3, 13, 0, 2) => (Tpidr(0), 0, true),
+        x if x == k(3, 0, 13, 0, 4) => (Tpidr(1), 1, true),
+        x if x == k(3, 4, 13, 0, 2) => (Tpidr(2), 2, true),
+        x if x == k(3, 6, 13, 0, 2) => (Tpidr(3), 3, true),
+        x if x == k(3, 3, 13, 0, 3) => (TpidrroEl0, 0, cpu.el >= 1),
+        x if x == k(3, 0, 1, 0, 2) => (CpacrEl1, 1, true),
+        x if x == k(3, 4, 1, 1, 0) => (HcrEl2, 2, true),
+        x if x == k(3, 6, 1, 1, 0) => (ScrEl3, 3, true),
+        x if x == k(3, 6, 1, 1, 2) => (CptrEl3, 3, true),
+        x if x == k(3, 0, 7, 4, 0) => (ParEl1, 1, true),
+        x if x == k(3, 3, 4, 4, 0) => (Fpcr, 0, true),
+        x if x == k(3, 3, 4, 4, 1) => (Fpsr, 0, true),
+        x if x == k(3, 0, 0, 0, 0) => (Const(MIDR_CORTEX_A72), 1, false),
+        x if x == k(3, 0, 0, 0, 5) => (Const(MPIDR_CORE0), 1, false),
+        x if x == k(3, 0, 0, 0, 6) => (Const(0), 1, false), // REVIDR_EL1
+        x if x == k(3, 3, 0, 0, 1) => (Const(CTR_EL0), 0, false),
+        x if x == k(3, 3, 0, 0, 7) => (Const(DCZID_EL0), 0, false),
+        x if x == k(3, 3, 14, 0, 0) => (Const(CNTFRQ_HZ), 0, cpu.el >= 1),
+        x if x == k(3, 3, 14, 0, 1) || x == k(3, 3, 14, 0, 2) => (CntVct, 0, false),
+        // ID_AA64PFR0_EL1: EL0-EL3 AArch64 only; FP/AdvSIMD not implemented yet (0xf).
+        x if x == k(3, 0, 0, 4, 0) => (Const(0x00ff_1111), 1, false),
+        // ID_AA64ISAR0_EL1: CRC32, atomics as the model says.
+        x if x == k(3, 0, 0, 6, 0) => (Const(crc | lse), 1, false),
+        // ID_AA64ISAR1_EL1: LRCPC.
+        x if x == k(3, 0, 0, 6, 1) => (Const(lrcpc), 1, false),
+        // ID_AA64MMFR0_EL1: 44-bit PA, 16-bit ASID, 4K/64K granules (A72 TRM).
+        x if x == k(3, 0, 0, 7, 0) => (Const(0x0000_0000_0000_1124), 1, false),
+        // The rest of the ID space (op0=3, op1=0, CRn=0, CRm=1..7) reads as zero.
+        x if (x & 0xff80) == k(3, 0, 0, 0, 0) && (x >> 3) & 0xf != 0 => (Const(0), 1, false),
+        _ => return None,
+    })
+}
+
+impl Cpu {
+    fn sysreg_access(&mut self, key: u16, write: bool) -> Result<Reg, Exception> {
+        match lookup(key, self) {
+            Some((reg, min_el, writable)) if self.el >= min_el && (writable || !write) => Ok(reg),
+            Some(_) => Err(Exception::Undefined),
+            None => {
+                let word = 0xd510_0000 | ((write as u32 ^ 1) << 21) | ((key as u32) << 5);
+                self.log_unimp(word, "system register ", &describe(key));
+                Err(Exception::Undefined)
+            }
+        }
+    }
+
+    /// MRS Xt, <reg>.
+    pub(crate) fn mrs(&mut self, key: u16) -> Result<u64, Exception> {
+        use Reg::*;
+        let reg = self.sysreg_access(key, false)?;
+        let s = &self.sys;
+        Ok(match reg {
+            Nzcv => self.nzcv as u64,
+            Daif => self.daif as u64,
+            CurrentEl => (self.el as u64) << 2,
+            SpSel => self.spsel as u64,
+            SpEl(i) => self.sp[i],
+            Elr(i) => s.elr[i],
+            Spsr(i) => s.spsr[i],
+            Esr(i) => s.esr[i],
+            Far(i) => s.far[i],
+            Vbar(i) => s.vbar[i],
+            Sctlr(i) => s.sctlr[i],
+            Tpidr(i) => s.tpidr[i],
+            TpidrroEl0 => s.tpidrro_el0,
+            CpacrEl1 => s.cpacr_el1,
+            HcrEl2 => s.hcr_el2,
+            ScrEl3 => s.scr_el3,
+            CptrEl3 => s.cptr_el3,
+            ParEl1 => s.par_el1,
+            Fpcr => s.fpcr,
+            Fpsr => s.fpsr,
+            Const(v) => v,
+            // Until the timing model lands, the counter advances one 54 MHz tick per 28
+            // instructions, i.e. a 1.5 GHz core retiring one instruction per cycle.
+            CntVct => self.insns() * 54 / 1500,
+        })
+    }
+
+    /// MSR <reg>, Xt.
+    pub(crate) fn msr(&mut self, key: u16, v: u64) -> ExecResult {
+        use Reg::*;
+        let reg = self.sysreg_access(key, true)?;
+        let s = &mut self.sys;
+        match reg {
+            Nzcv => self.nzcv = (v as u32) & 0xf000_0000,
+            Daif => self.daif = (v as u32) & (0xf << 6),
+            SpSel => self.spsel = v & 1 != 0,
+            SpEl(i) => self.sp[i] = v,
+            Elr(i) => s.elr[i] = v,
+            Spsr(i) => s.spsr[i] = v & 0xf0f0_03df,
+            Esr(i) => s.esr[i] = v & 0xffff_ffff,
+            Far(i) => s.far[i] = v,
+            Vbar(i) => s.vbar[i] = v & !0x7ff,
+            Sctlr(i) => s.sctlr[i] = v,
+            Tpidr(i) => s.tpidr[i] = v,
+            TpidrroEl0 => s.tpidrro_el0 = v,
+            CpacrEl1 => s.cpacr_el1 = v & (3 << 20),
+            HcrEl2 => s.hcr_el2 = v,
+            ScrEl3 => s.scr_el3 = v,
+            CptrEl3 => s.cptr_el3 = v,
+            ParEl1 => s.par_el1 = v,
+            Fpcr => s.fpcr = v & 0x07ff_9f00,
+            Fpsr => s.fpsr = v & 0xf800_009f,
+            CurrentEl | Const(_) | CntVct => return Err(Exception::Undefined.into()),
+        }
+        Ok(())
+    }
+}
+
+/// `S<op0>_<op1>_C<n>_C<m>_<op2>` for log messages.
+fn describe(key: u16) -> String {
+    let k = key as u32;
+    format!("S{}_{}_C{}_C{}_{}", k >> 14, (k >> 11) & 7, (k >> 7) & 15, (k >> 3) & 15, k & 7)
+}

@@ -1,0 +1,144 @@
+//! `bramble`: the command line. Parses arguments, installs the logger, connects the host
+//! console to the board and turns the way the machine stopped into an exit code.
+//!
+//! Exit codes: 0 when the guest exits with 0; the guest's code for a semihosting exit;
+//! 124 when `--timeout` or `--max-insns` runs out; 2 for a bad command line or input file;
+//! 3 when the emulator stops on something it cannot continue from.
+
+mod console;
+mod size;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use bramble_board::{Config, Exit, Features, Machine, SharedOut};
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// A pure-software AArch64 emulator of a Raspberry Pi 4-class board.
+#[derive(Debug, Parser)]
+#[command(name = "bramble", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Boot a kernel or bare-metal image on the rpi4b board.
+    Run(RunArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CpuModel {
+    /// The Raspberry Pi 4's core: Armv8.0-A with CRC32.
+    CortexA72,
+    /// Every feature bramble implements (adds LSE atomics and LDAPR).
+    Max,
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Image to boot: an ELF, a Linux arm64 Image, or a raw binary (see --load-addr).
+    #[arg(long, value_name = "FILE")]
+    kernel: PathBuf,
+
+    /// Guest RAM, e.g. 512M, 1G, 4G (a bare number is MiB, as in QEMU).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = size::parse_mem)]
+    mem: u64,
+
+    /// Enable Arm semihosting (HLT #0xF000): console output and exit codes.
+    #[arg(long)]
+    semihosting: bool,
+
+    /// Stop after this many host seconds with exit code 124.
+    #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
+    timeout: Option<f64>,
+
+    /// Physical address for a raw binary (default 0x80000) or a 2 MiB-aligned base for an
+    /// arm64 Image (default 0x200000). Ignored for ELF files, which carry their addresses.
+    #[arg(long, value_name = "ADDR", value_parser = size::parse_addr)]
+    load_addr: Option<u64>,
+
+    /// Exception level the CPU starts at (bare-metal images reset at EL3, as on hardware).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=3))]
+    boot_el: u8,
+
+    /// CPU model: which architecture features exist and are reported in ID registers.
+    #[arg(long, value_enum, default_value = "cortex-a72")]
+    cpu: CpuModel,
+
+    /// Stop after this many guest instructions with exit code 124 (deterministic budget).
+    #[arg(long, value_name = "N")]
+    max_insns: Option<u64>,
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if t > 0.0 && t.is_finite() && t < 1e9 => Ok(t),
+        _ => Err(format!("'{s}' is not a positive number of seconds")),
+    }
+}
+
+const EXIT_USAGE: u8 = 2;
+const EXIT_STUCK: u8 = 3;
+const EXIT_TIMEOUT: u8 = 124;
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(EXIT_USAGE) } else { ExitCode::SUCCESS };
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run(args),
+    }
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let cfg = Config {
+        kernel: args.kernel,
+        mem: args.mem,
+        load_addr: args.load_addr,
+        boot_el: args.boot_el,
+        semihosting: args.semihosting,
+        features: match args.cpu {
+            CpuModel::CortexA72 => Features::CORTEX_A72,
+            CpuModel::Max => Features::MAX,
+        },
+        max_insns: args.max_insns,
+    };
+    let out = SharedOut::new(Box::new(std::io::stdout()));
+    let err = SharedOut::new(Box::new(std::io::stderr()));
+    let mut machine = match Machine::new(&cfg, out, err, Box::new(console::stdin_input())) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("bramble: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let deadline = args.timeout.map(|t| Instant::now() + Duration::from_secs_f64(t));
+    let mut should_stop = || deadline.is_some_and(|d| Instant::now() >= d);
+    match machine.run(&mut should_stop) {
+        Exit::Semihosting(code) => ExitCode::from(code as u8),
+        Exit::Stopped => {
+            eprintln!("bramble: timed out after {} s (--timeout)", args.timeout.unwrap_or(0.0));
+            ExitCode::from(EXIT_TIMEOUT)
+        }
+        Exit::InsnLimit => {
+            eprintln!("bramble: instruction limit of {} reached (--max-insns)", args.max_insns.unwrap_or(0));
+            ExitCode::from(EXIT_TIMEOUT)
+        }
+        Exit::Stuck { pc, esr, unimp } => {
+            let cause = match unimp {
+                Some((upc, word, what)) => format!("; last unimplemented: {what} at pc={upc:#x} insn={word:#010x}"),
+                None => String::new(),
+            };
+            eprintln!("bramble: CPU stuck taking exceptions at pc={pc:#x} (ESR={esr:#x}){cause}");
+            ExitCode::from(EXIT_STUCK)
+        }
+    }
+}

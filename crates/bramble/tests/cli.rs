@@ -1,0 +1,213 @@
+//! The command line's handling of bad input: every case gives exit code 2 and one line
+//! on stderr naming the file and the problem, never a panic.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bramble(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bramble"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("bramble binary runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("bramble-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+/// A minimal ELF64 AArch64 executable: one PT_LOAD of `code` at `paddr`, entry `entry`.
+fn elf(paddr: u64, entry: u64, code: &[u8]) -> Vec<u8> {
+    let mut b = vec![0u8; 64 + 56];
+    b[..4].copy_from_slice(b"\x7fELF");
+    b[4] = 2; // ELFCLASS64
+    b[5] = 1; // little-endian
+    b[6] = 1; // EV_CURRENT
+    b[16..18].copy_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    b[18..20].copy_from_slice(&183u16.to_le_bytes()); // EM_AARCH64
+    b[20..24].copy_from_slice(&1u32.to_le_bytes());
+    b[24..32].copy_from_slice(&entry.to_le_bytes());
+    b[32..40].copy_from_slice(&64u64.to_le_bytes()); // e_phoff
+    b[52..54].copy_from_slice(&64u16.to_le_bytes()); // e_ehsize
+    b[54..56].copy_from_slice(&56u16.to_le_bytes()); // e_phentsize
+    b[56..58].copy_from_slice(&1u16.to_le_bytes()); // e_phnum
+    let ph = 64;
+    b[ph..ph + 4].copy_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+    b[ph + 4..ph + 8].copy_from_slice(&5u32.to_le_bytes()); // R+X
+    b[ph + 8..ph + 16].copy_from_slice(&120u64.to_le_bytes()); // p_offset
+    b[ph + 16..ph + 24].copy_from_slice(&paddr.to_le_bytes()); // p_vaddr
+    b[ph + 24..ph + 32].copy_from_slice(&paddr.to_le_bytes()); // p_paddr
+    b[ph + 32..ph + 40].copy_from_slice(&(code.len() as u64).to_le_bytes());
+    b[ph + 40..ph + 48].copy_from_slice(&(code.len() as u64).to_le_bytes());
+    b.extend_from_slice(code);
+    b
+}
+
+/// Code that exits through semihosting with `code`.
+fn exit_code_program(code: u8) -> Vec<u8> {
+    let words: [u32; 6] = [
+        0x10000081, // adr x1, block (pc + 16)
+        0x52800400, // mov w0, #0x20 (SYS_EXIT_EXTENDED)
+        0xd45e0000, // hlt #0xf000
+        0x14000000, // b .
+        0x00020026, // block: ADP_Stopped_ApplicationExit
+        0,
+    ];
+    let mut v: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    v.extend_from_slice(&(code as u64).to_le_bytes());
+    v
+}
+
+fn assert_input_error(out: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "{n:?} not in {stderr:?}");
+    }
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 temp path")
+}
+
+#[test]
+fn runs_a_semihosting_program_and_returns_its_exit_code() {
+    let p = scratch("exit.elf");
+    std::fs::write(&p, elf(0x80000, 0x80000, &exit_code_program(42))).unwrap();
+    let out = bramble(&["run", "--semihosting", "--kernel", path_str(&p)]);
+    assert_eq!(out.status.code(), Some(42), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn raw_binary_at_load_addr() {
+    let p = scratch("exit.bin");
+    std::fs::write(&p, exit_code_program(5)).unwrap();
+    let out = bramble(&["run", "--semihosting", "--load-addr", "0x100000", "--kernel", path_str(&p)]);
+    assert_eq!(out.status.code(), Some(5));
+}
+
+#[test]
+fn missing_file() {
+    let out = bramble(&["run", "--kernel", "/nonexistent/kernel.img"]);
+    assert_input_error(&out, &["/nonexistent/kernel.img", "No such file"]);
+}
+
+#[test]
+fn directory_instead_of_file() {
+    let dir = std::env::temp_dir();
+    let out = bramble(&["run", "--kernel", path_str(&dir)]);
+    assert_input_error(&out, &[path_str(&dir), "directory"]);
+}
+
+#[test]
+fn empty_file() {
+    let p = scratch("empty.img");
+    std::fs::write(&p, b"").unwrap();
+    assert_input_error(&bramble(&["run", "--kernel", path_str(&p)]), &["empty.img", "empty"]);
+}
+
+#[test]
+fn truncated_elf() {
+    let p = scratch("trunc.elf");
+    let full = elf(0x80000, 0x80000, &exit_code_program(0));
+    std::fs::write(&p, &full[..90]).unwrap();
+    assert_input_error(&bramble(&["run", "--kernel", path_str(&p)]), &["trunc.elf", "ELF"]);
+    // Header intact, segment data cut off.
+    std::fs::write(&p, &full[..full.len() - 8]).unwrap();
+    assert_input_error(&bramble(&["run", "--kernel", path_str(&p)]), &["trunc.elf", "truncated"]);
+}
+
+#[test]
+fn elf_for_another_machine() {
+    let p = scratch("x86.elf");
+    let mut b = elf(0x80000, 0x80000, &exit_code_program(0));
+    b[18..20].copy_from_slice(&62u16.to_le_bytes()); // EM_X86_64
+    std::fs::write(&p, b).unwrap();
+    assert_input_error(&bramble(&["run", "--kernel", path_str(&p)]), &["x86.elf", "AArch64"]);
+}
+
+#[test]
+fn entry_point_outside_ram() {
+    let p = scratch("entry.elf");
+    std::fs::write(&p, elf(0x80000, 0xdead_0000_0000, &exit_code_program(0))).unwrap();
+    assert_input_error(&bramble(&["run", "--kernel", path_str(&p)]), &["entry.elf", "entry point"]);
+}
+
+#[test]
+fn segment_outside_ram() {
+    let p = scratch("seg.elf");
+    std::fs::write(&p, elf(0xfe20_1000, 0xfe20_1000, &exit_code_program(0))).unwrap();
+    assert_input_error(&bramble(&["run", "--kernel", path_str(&p), "--mem", "64M"]), &["seg.elf", "outside guest RAM"]);
+}
+
+#[test]
+fn truncated_and_corrupt_image() {
+    let p = scratch("Image");
+    let mut b = vec![0u8; 64];
+    b[0] = b'M';
+    b[1] = b'Z';
+    b[0x38..0x3c].copy_from_slice(&0x644d_5241u32.to_le_bytes());
+    b[0x3c..0x40].copy_from_slice(&0x40u32.to_le_bytes());
+    std::fs::write(&p, &b).unwrap();
+    assert_input_error(&bramble(&["run", "--kernel", path_str(&p)]), &["Image", "truncated arm64 Image"]);
+    b[24] = 1; // big-endian flag
+    b[0x3c..0x40].copy_from_slice(&0x3cu32.to_le_bytes());
+    std::fs::write(&p, &b).unwrap();
+    assert_input_error(&bramble(&["run", "--kernel", path_str(&p)]), &["Image", "big-endian"]);
+}
+
+#[test]
+fn raw_image_beyond_ram() {
+    let p = scratch("raw.bin");
+    std::fs::write(&p, [0u8; 16]).unwrap();
+    let out = bramble(&["run", "--kernel", path_str(&p), "--load-addr", "0xffffffffffff0000"]);
+    assert_input_error(&out, &["raw.bin", "outside guest RAM"]);
+}
+
+#[test]
+fn absurd_memory_sizes() {
+    let p = scratch("ok.bin");
+    std::fs::write(&p, exit_code_program(0)).unwrap();
+    for mem in ["0", "1K", "64T", "18446744073709551615G", "lots"] {
+        let out = bramble(&["run", "--kernel", path_str(&p), "--mem", mem]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{mem}: {stderr}");
+        assert!(stderr.contains(mem) && stderr.contains("--mem"), "{stderr}");
+    }
+}
+
+#[test]
+fn bad_command_line() {
+    assert_eq!(bramble(&["run"]).status.code(), Some(2));
+    assert_eq!(bramble(&["run", "--kernel", "x", "--boot-el", "4"]).status.code(), Some(2));
+    assert_eq!(bramble(&["fly"]).status.code(), Some(2));
+    assert_eq!(bramble(&["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn instruction_budget_and_stuck_cpu() {
+    let p = scratch("spin.bin");
+    std::fs::write(&p, 0x14000000u32.to_le_bytes()).unwrap(); // b .
+    let out = bramble(&["run", "--kernel", path_str(&p), "--max-insns", "100000"]);
+    assert_eq!(out.status.code(), Some(124));
+    let p = scratch("udf.bin");
+    std::fs::write(&p, 0u32.to_le_bytes()).unwrap(); // udf #0, and no vectors
+    let out = bramble(&["run", "--kernel", path_str(&p)]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pc="));
+}
+
+#[test]
+fn timeout_in_host_seconds() {
+    let p = scratch("spin2.bin");
+    std::fs::write(&p, 0x14000000u32.to_le_bytes()).unwrap();
+    let out = bramble(&["run", "--kernel", path_str(&p), "--timeout", "0.2"]);
+    assert_eq!(out.status.code(), Some(124));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("timed out"));
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite: unit and integration tests (including every test ROM under the
+# interpreter), clippy and rustfmt, the differential test against Unicorn, and the decoder
+# coverage sweep against capstone. Run scripts/setup.sh first on a fresh machine.
+#   DIFFTEST_CASES=N DIFFTEST_SEED=S scripts/test.sh   to change the differential run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== build test ROMs"
+make -s -C test-roms
+
+echo "== cargo fmt / clippy"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+echo "== cargo test"
+cargo test --workspace --quiet
+
+echo "== differential test against Unicorn"
+cargo build --release --quiet -p bramble-cpu --example difftest_runner -p bramble-decode --example classify
+python3 scripts/difftest/difftest.py --cases "${DIFFTEST_CASES:-200000}" --seed "${DIFFTEST_SEED:-1}" \
+  --runner target/release/examples/difftest_runner
+
+echo "== decoder coverage against capstone"
+python3 scripts/difftest/capstone_sweep.py --classifier target/release/examples/classify
