@@ -1,0 +1,72 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+//! Runs every test ROM listed in test-roms/manifest.txt under the interpreter, with an
+//! instruction budget rather than a wall-clock timeout, and checks its exit code. The
+//! ROMs are built with `make -C test-roms` (Debian's gcc-aarch64-linux-gnu); without the
+//! cross compiler this test fails and says so, unless BRAMBLE_SKIP_ROMS=1.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// Generous for every ROM; cpubound is the largest at a few hundred million.
+const BUDGET: &str = "4000000000";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn every_test_rom_passes() {
+    if std::env::var_os("BRAMBLE_SKIP_ROMS").is_some() {
+        eprintln!("BRAMBLE_SKIP_ROMS set: test ROMs not run");
+        return;
+    }
+    let roms = repo().join("test-roms");
+    let make = Command::new("make").arg("-s").arg("-C").arg(&roms).status();
+    match make {
+        Ok(s) if s.success() => {}
+        other => panic!(
+            "building the test ROMs failed ({other:?}); install gcc-aarch64-linux-gnu (scripts/setup.sh) \
+             or set BRAMBLE_SKIP_ROMS=1"
+        ),
+    }
+    let manifest = std::fs::read_to_string(roms.join("manifest.txt")).expect("test-roms/manifest.txt");
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for line in manifest.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let mut f = line.split_whitespace();
+        let (Some(name), Some(expected)) = (f.next(), f.next()) else {
+            panic!("bad manifest line: {line}");
+        };
+        let expected: i32 = expected.parse().expect("expected exit code is a number");
+        let elf = roms.join("build").join(format!("{name}.elf"));
+        let out = Command::new(env!("CARGO_BIN_EXE_bramble"))
+            .args(["run", "--semihosting", "--max-insns", BUDGET, "--kernel"])
+            .arg(&elf)
+            .args(extra_args(name))
+            .stdin(Stdio::null())
+            .output()
+            .expect("bramble runs");
+        count += 1;
+        if out.status.code() != Some(expected) {
+            failures.push(format!(
+                "{name}: exit {:?}, expected {expected}\n--- stdout\n{}--- stderr\n{}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        } else {
+            eprintln!("rom {name}: ok (exit {expected})");
+        }
+    }
+    assert!(count > 0, "no ROMs in the manifest");
+    assert!(failures.is_empty(), "{} of {count} ROMs failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// ROMs that need a CPU model other than the default.
+fn extra_args(name: &str) -> &'static [&'static str] {
+    match name {
+        "lse" => &["--cpu", "max"],
+        _ => &[],
+    }
+}
