@@ -232,6 +232,13 @@ class Mem:
         return a - a % align
 
 
+def base_reg(rn, base):
+    """(regs, sp) that put `base` in Rn; SP is rounded down to 16 bytes (alignment checks)."""
+    if rn == 31:
+        return {}, base - base % 16
+    return {rn: base & MASK64}, None
+
+
 def ldst_size_opc(r, prfm_ok):
     while True:
         size, opc = r.randrange(4), r.randrange(4)
@@ -245,12 +252,7 @@ def g_ldst_uimm(r):
     imm12 = r.randrange(0, min(4096, 0x7F0 >> size))
     a = Mem(r).addr(1 << size)
     base = a - (imm12 << size)
-    regs, sp = {}, None
-    if rn == 31:
-        base -= base % 16
-        sp = base
-    else:
-        regs[rn] = base & MASK64
+    regs, sp = base_reg(rn, base)
     w = size << 30 | 0b111001 << 24 | opc << 22 | imm12 << 10 | rn << 5 | rt
     return Case("ldst_uimm", [w], regs, sp)
 
@@ -263,13 +265,7 @@ def g_ldst_imm9(r, group, mode):
     imm9 = r.randrange(-256, 256)
     a = Mem(r).addr(1 << size)
     base = a if mode == 1 else a - imm9
-    regs, sp = {}, None
-    if rn == 31:
-        a -= (base % 16)
-        base -= base % 16
-        sp = base
-    else:
-        regs[rn] = base & MASK64
+    regs, sp = base_reg(rn, base)
     w = size << 30 | 0b111000 << 24 | opc << 22 | (imm9 & 0x1FF) << 12 | mode << 10 | rn << 5 | rt
     return Case(group, [w], regs, sp)
 
@@ -331,12 +327,7 @@ def g_ldst_pair(r):
         off = 0
         imm7 = 0
     base = a if idx == 1 else a - off
-    regs, sp = {}, None
-    if rn == 31:
-        base -= base % 16
-        sp = base
-    else:
-        regs[rn] = base & MASK64
+    regs, sp = base_reg(rn, base)
     w = opc << 30 | 0b101 << 27 | idx << 23 | load << 22 | (imm7 & 0x7F) << 15 | rt2 << 10 | rn << 5 | rt
     return Case("ldst_pair", [w], regs, sp)
 
