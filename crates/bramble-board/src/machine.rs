@@ -6,16 +6,18 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use bramble_cpu::{Cpu, Features, StopReason};
-use bramble_devices::{Pl011, SerialInput, SerialOutput};
+use bramble_devices::{Gic400, Pl011, SerialInput, SerialOutput};
 use bramble_mem::{Bus, BusError, IrqLine, MmioDevice, Ram, RamError};
 use thiserror::Error;
 
 use crate::loader::{load_kernel, LoadError, Loaded};
-use crate::memmap::UART0;
+use crate::memmap::{GIC_CPU, GIC_DIST, UART0};
 use crate::semihosting::{self, Console, Outcome};
 
 /// Instructions per slice between device polls and host checks.
 const SLICE: u64 = 1 << 20;
+/// How long an idle CPU with no timer armed sleeps before looking for input again.
+const IDLE_POLL: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// What to build and run.
 #[derive(Clone, Debug)]
@@ -125,8 +127,7 @@ pub struct Machine {
     pub bus: Bus,
     pub loaded: Loaded,
     uart: Rc<RefCell<Uart>>,
-    /// The UART's interrupt output; the GIC samples it once it exists.
-    pub uart_irq: IrqLine,
+    gic: Rc<RefCell<Gic400>>,
     out: SharedOut,
     err: SharedOut,
     max_insns: Option<u64>,
@@ -142,31 +143,74 @@ impl Machine {
     /// Builds the board, loads the kernel and resets the CPU to its entry.
     pub fn new(cfg: &Config, out: SharedOut, err: SharedOut, input: BoxedInput) -> Result<Self, MachineError> {
         let mut bus = Bus::new(Ram::new(cfg.mem)?);
+        let gic = Rc::new(RefCell::new(Gic400::new(1)));
+        bus.add(GIC_DIST.name, GIC_DIST.base, GIC_DIST.size, Gic400::distributor(&gic))?;
+        bus.add(GIC_CPU.name, GIC_CPU.base, GIC_CPU.size, Gic400::cpu_interface(&gic))?;
         let uart_irq = IrqLine::new();
         let uart = Rc::new(RefCell::new(Pl011::new(out.clone(), InputAdapter(input), uart_irq.clone())));
         bus.add(UART0.name, UART0.base, UART0.size, Box::new(Shared(uart.clone())))?;
+        if let Some(spi) = UART0.spi {
+            gic.borrow_mut().connect(0, 32 + spi, uart_irq);
+        }
         let loaded = load_kernel(&cfg.kernel, &mut bus, cfg.load_addr)?;
         let mut cpu = Cpu::new(cfg.features, cfg.boot_el);
         cpu.set_semihosting(cfg.semihosting);
+        cpu.set_stop_on_device_access(true);
         cpu.set_pc(loaded.entry);
-        Ok(Self { cpu, bus, loaded, uart, uart_irq, out, err, max_insns: cfg.max_insns })
+        Ok(Self { cpu, bus, loaded, uart, gic, out, err, max_insns: cfg.max_insns })
+    }
+
+    /// Feeds the CPU's timer outputs to the GIC and the GIC's outputs back to the CPU.
+    fn sync_interrupts(&mut self) {
+        let mut gic = self.gic.borrow_mut();
+        for (intid, level) in self.cpu.timer_outputs() {
+            gic.set_ppi_level(0, intid, level);
+        }
+        gic.update();
+        let (irq, fiq) = gic.outputs(0);
+        self.cpu.set_interrupt_lines(irq, fiq);
     }
 
     /// Runs until the guest exits, the instruction limit is reached, the CPU is stuck, or
     /// `should_stop` (called between slices of about a million instructions) says so.
     pub fn run(&mut self, should_stop: &mut dyn FnMut() -> bool) -> Exit {
         let exit = loop {
-            let budget = match self.max_insns {
+            self.sync_interrupts();
+            let mut budget = match self.max_insns {
                 Some(max) if self.cpu.insns() >= max => break Exit::InsnLimit,
                 Some(max) => (max - self.cpu.insns()).min(SLICE),
                 None => SLICE,
             };
+            // End the slice exactly when a timer fires (one instruction costs one cycle).
+            if let Some(cycles) = self.cpu.cycles_to_timer_event() {
+                budget = budget.min(cycles.max(1));
+            }
             let stop = self.cpu.run(&mut self.bus, budget);
             match stop {
                 StopReason::Budget => {
                     self.uart.borrow_mut().poll();
                     if should_stop() {
                         break Exit::Stopped;
+                    }
+                }
+                // Levels or deadlines changed: the loop re-syncs before running on.
+                StopReason::DeviceAccess | StopReason::TimerChanged => {}
+                StopReason::Wfi => {
+                    self.sync_interrupts();
+                    if self.cpu.interrupt_asserted() {
+                        continue;
+                    }
+                    match self.cpu.cycles_to_timer_event() {
+                        // Idle time passes at once: nothing can happen before the timer.
+                        Some(cycles) => self.cpu.skip_idle(cycles),
+                        None => {
+                            // Only input can wake the CPU: wait for it without spinning.
+                            std::thread::sleep(IDLE_POLL);
+                            self.uart.borrow_mut().poll();
+                            if should_stop() {
+                                break Exit::Stopped;
+                            }
+                        }
                     }
                 }
                 StopReason::Semihosting => {

@@ -21,8 +21,13 @@ pub struct DeviceInfo {
 /// The PL011 UART0 (`uart@7e201000` in the Pi 4 device tree, GIC_SPI 121).
 pub const UART0: DeviceInfo = DeviceInfo { name: "uart0", base: 0xfe20_1000, size: 0x200, spi: Some(121) };
 
-/// Every device on the board. The GIC-400, EMMC2 and GENET join this table in their issues.
-pub const DEVICES: &[DeviceInfo] = &[UART0];
+/// The GIC-400 distributor (`interrupt-controller@40041000`, first reg).
+pub const GIC_DIST: DeviceInfo = DeviceInfo { name: "gic-distributor", base: 0xff84_1000, size: 0x1000, spi: None };
+/// The GIC-400 CPU interface (second reg; 8 KiB so GICC_DIR at 0x1000 is reachable).
+pub const GIC_CPU: DeviceInfo = DeviceInfo { name: "gic-cpu-interface", base: 0xff84_2000, size: 0x2000, spi: None };
+
+/// Every device on the board. EMMC2 and GENET join this table in their issues.
+pub const DEVICES: &[DeviceInfo] = &[UART0, GIC_DIST, GIC_CPU];
 
 #[cfg(test)]
 mod tests {

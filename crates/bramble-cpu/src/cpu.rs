@@ -8,6 +8,7 @@ use log::warn;
 
 use crate::exception::Exception;
 use crate::sysreg::SysRegs;
+use crate::timer::{GenericTimer, TIMER_INTIDS};
 
 /// Architecture features a CPU model implements. The ID registers report exactly these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +37,15 @@ pub enum StopReason {
     /// w0 and its parameter in x1; the caller performs it, puts the result in x0 and runs
     /// on. The PC already points past the HLT.
     Semihosting,
+    /// WFI with no interrupt pending: the PC is past the WFI; the caller advances time
+    /// to the next event (or waits for input) and runs on.
+    Wfi,
+    /// The guest reprogrammed a timer: the caller re-evaluates deadlines and interrupt
+    /// lines before running on.
+    TimerChanged,
+    /// The guest accessed a device (only with [`Cpu::set_stop_on_device_access`]): device
+    /// interrupt levels may have changed.
+    DeviceAccess,
     /// The CPU keeps taking exceptions without retiring an instruction (for example an
     /// UNDEFINED instruction and no vector table): it can make no progress. `unimp` names
     /// the last encoding bramble does not implement, if the guest ran into one.
@@ -81,6 +91,18 @@ pub struct Cpu {
     pub(crate) monitor: Option<(u64, u8)>,
     pub(crate) semihosting: bool,
     insns: u64,
+    /// Virtual time skipped while idle in WFI, in core cycles.
+    idle_cycles: u64,
+    pub(crate) timer: GenericTimer,
+    /// The interrupt controller's outputs to this PE.
+    pub(crate) irq_line: bool,
+    pub(crate) fiq_line: bool,
+    /// Something needs a look between instructions: an interrupt may be deliverable (lines
+    /// or masks changed) or a device was accessed. Keeps the per-instruction cost to one
+    /// test of one flag.
+    pub(crate) attention: bool,
+    pub(crate) device_touched: bool,
+    stop_on_device_access: bool,
     exceptions_in_a_row: u32,
     /// Decoded instructions, direct-mapped by PC and tagged by the instruction word, so a
     /// hit is exact whatever wrote the code (self-modifying code needs no invalidation).
@@ -118,6 +140,13 @@ impl Cpu {
             monitor: None,
             semihosting: false,
             insns: 0,
+            idle_cycles: 0,
+            timer: GenericTimer::default(),
+            irq_line: false,
+            fiq_line: false,
+            attention: true,
+            device_touched: false,
+            stop_on_device_access: false,
             exceptions_in_a_row: 0,
             icache: vec![(0, decode(0)); ICACHE_ENTRIES].into_boxed_slice(),
             logged: HashSet::new(),
@@ -183,6 +212,47 @@ impl Cpu {
         self.insns
     }
 
+    /// Virtual time in core cycles: executed instructions plus idle time.
+    pub fn cycles(&self) -> u64 {
+        self.insns + self.idle_cycles
+    }
+
+    /// Advances virtual time while idle (WFI) without executing anything.
+    pub fn skip_idle(&mut self, cycles: u64) {
+        self.idle_cycles = self.idle_cycles.saturating_add(cycles);
+    }
+
+    /// Sets the interrupt controller's IRQ and FIQ outputs to this PE.
+    pub fn set_interrupt_lines(&mut self, irq: bool, fiq: bool) {
+        if (irq, fiq) != (self.irq_line, self.fiq_line) {
+            self.irq_line = irq;
+            self.fiq_line = fiq;
+            self.attention = true;
+        }
+    }
+
+    /// Makes [`Cpu::run`] return [`StopReason::DeviceAccess`] after an instruction that
+    /// touched a device, so the board can re-sample interrupt levels.
+    pub fn set_stop_on_device_access(&mut self, on: bool) {
+        self.stop_on_device_access = on;
+    }
+
+    /// The generic timer's outputs as (GIC INTID, level) pairs.
+    pub fn timer_outputs(&self) -> [(u32, bool); 4] {
+        let levels = self.timer.outputs(self.cycles());
+        std::array::from_fn(|i| (TIMER_INTIDS[i], levels[i]))
+    }
+
+    /// Cycles until a timer output next rises, if one is armed.
+    pub fn cycles_to_timer_event(&self) -> Option<u64> {
+        self.timer.cycles_to_next_event(self.cycles())
+    }
+
+    /// Whether an interrupt line is asserted (WFI wakes on these even when masked).
+    pub fn interrupt_asserted(&self) -> bool {
+        self.irq_line || self.fiq_line
+    }
+
     #[inline(always)]
     pub(crate) fn sp_index(&self) -> usize {
         if self.spsel {
@@ -235,6 +305,16 @@ impl Cpu {
     pub fn run(&mut self, bus: &mut Bus, budget: u64) -> StopReason {
         let end = self.insns.saturating_add(budget);
         while self.insns < end {
+            if self.attention {
+                self.attention = false;
+                if std::mem::take(&mut self.device_touched) && self.stop_on_device_access {
+                    self.attention = true; // look at interrupts again on re-entry
+                    return StopReason::DeviceAccess;
+                }
+                if let Some((fiq, target)) = self.deliverable_interrupt() {
+                    self.take_interrupt(fiq, target);
+                }
+            }
             self.insns += 1;
             match self.step(bus) {
                 Ok(()) => {
@@ -253,9 +333,9 @@ impl Cpu {
                     self.take_exception(e);
                 }
                 Err(Trap::Stop(s)) => {
-                    if s == StopReason::Semihosting {
-                        self.pc = self.next_pc;
-                    }
+                    // Every stop but a stuck CPU completes its instruction first.
+                    self.pc = self.next_pc;
+                    self.exceptions_in_a_row = 0;
                     return s;
                 }
             }

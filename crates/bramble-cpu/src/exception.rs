@@ -28,6 +28,8 @@ pub enum Exception {
     PcAlignment { va: u64 },
     /// SP not 16-byte aligned when used as a base with SCTLR_ELx.SA set (EC 0x26).
     SpAlignment,
+    /// A trapped MSR/MRS (EC 0x18) with its ISS.
+    SysRegTrap { iss: u32 },
 }
 
 /// Exception class values (ESR_ELx.EC).
@@ -40,6 +42,7 @@ mod ec {
     pub const PC_ALIGN: u64 = 0x22;
     pub const DABT_LOWER: u64 = 0x24;
     pub const SP_ALIGN: u64 = 0x26;
+    pub const SYSREG: u64 = 0x18;
     pub const BRK64: u64 = 0x3c;
 }
 
@@ -86,6 +89,7 @@ impl Exception {
             }
             Exception::PcAlignment { va } => (ec::PC_ALIGN, 0, Some(va)),
             Exception::SpAlignment => (ec::SP_ALIGN, 0, None),
+            Exception::SysRegTrap { iss } => (ec::SYSREG, iss as u64, None),
         };
         Syndrome { ec, iss, far }
     }
@@ -100,6 +104,11 @@ impl Exception {
         matches!(self, Exception::Svc(_) | Exception::Hvc(_) | Exception::Smc(_))
     }
 }
+
+/// Vector offsets within a 0x200 group (D1.10.2).
+const VECTOR_SYNC: u64 = 0x000;
+const VECTOR_IRQ: u64 = 0x080;
+const VECTOR_FIQ: u64 = 0x100;
 
 impl Cpu {
     /// PSTATE packed as SPSR_ELx holds it for an AArch64 source (D1.7.3).
@@ -118,29 +127,69 @@ impl Cpu {
     /// Takes a synchronous exception (AArch64.TakeException, J1.1.2).
     pub(crate) fn take_exception(&mut self, e: Exception) {
         let target = self.target_el(&e);
-        let from_lower = target > self.el;
-        let syn = e.syndrome_from(from_lower);
+        let syn = e.syndrome_from(target > self.el);
         let t = target as usize;
         let preferred = if e.returns_after() { self.next_pc } else { self.pc };
-        self.sys.spsr[t] = self.pstate_to_spsr();
-        self.sys.elr[t] = preferred;
         self.sys.esr[t] = syn.esr();
         if let Some(far) = syn.far {
             self.sys.far[t] = far;
         }
-        let offset = if from_lower {
+        trace!(target: "exc", "{e:?} el{}->el{target} esr={:#x} elr={preferred:#x}", self.el, syn.esr());
+        self.enter(target, VECTOR_SYNC, preferred);
+    }
+
+    /// The interrupt that can be taken now, as (is FIQ, target EL), following the routing
+    /// of SCR_EL3.{IRQ,FIQ} and HCR_EL2.{IMO,FMO} and the masking rules of D1.13.1: PSTATE
+    /// masks an interrupt targeting the current EL or EL1, never one routed to a higher
+    /// EL2/EL3. FIQ wins over IRQ.
+    pub(crate) fn deliverable_interrupt(&self) -> Option<(bool, u8)> {
+        for fiq in [true, false] {
+            if !(if fiq { self.fiq_line } else { self.irq_line }) {
+                continue;
+            }
+            let (scr_bit, hcr_bit, daif_bit) = if fiq { (1 << 2, 1 << 3, 1 << 6) } else { (1 << 1, 1 << 4, 1 << 7) };
+            let target = if self.sys.scr_el3 & scr_bit != 0 {
+                3
+            } else if self.el <= 2 && self.sys.hcr_el2 & hcr_bit != 0 {
+                2
+            } else {
+                1
+            };
+            if target < self.el {
+                continue;
+            }
+            let masked = (target == self.el || target == 1) && self.daif & daif_bit != 0;
+            if !masked {
+                return Some((fiq, target));
+            }
+        }
+        None
+    }
+
+    /// Takes an IRQ or FIQ at an instruction boundary: the preferred return address is
+    /// the instruction that has not run yet.
+    pub(crate) fn take_interrupt(&mut self, fiq: bool, target: u8) {
+        trace!(target: "exc", "{} el{}->el{target} elr={:#x}", if fiq { "FIQ" } else { "IRQ" }, self.el, self.pc);
+        self.enter(target, if fiq { VECTOR_FIQ } else { VECTOR_IRQ }, self.pc);
+    }
+
+    /// Exception entry common to every kind: SPSR, ELR, PSTATE and the vector.
+    fn enter(&mut self, target: u8, kind_offset: u64, preferred: u64) {
+        let t = target as usize;
+        self.sys.spsr[t] = self.pstate_to_spsr();
+        self.sys.elr[t] = preferred;
+        let base = if target > self.el {
             0x400
         } else if self.spsel {
             0x200
         } else {
             0
         };
-        trace!(target: "exc", "{e:?} el{}->el{target} esr={:#x} elr={preferred:#x}", self.el, syn.esr());
         self.el = target;
         self.spsel = true;
         self.daif = 0xf << 6;
         self.monitor = None;
-        self.pc = self.sys.vbar[t].wrapping_add(offset);
+        self.pc = self.sys.vbar[t].wrapping_add(base + kind_offset);
     }
 
     /// ERET (AArch64.ExceptionReturn, J1.1.2). An illegal return (to a higher EL or to
@@ -158,6 +207,7 @@ impl Cpu {
         self.nzcv = (spsr as u32) & 0xf000_0000;
         self.daif = (spsr as u32) & (0xf << 6);
         self.monitor = None;
+        self.attention = true; // masks changed: a pending interrupt may now be taken
         self.next_pc = self.sys.elr[cur];
         trace!(target: "exc", "eret to el{} pc={:#x}", self.el, self.next_pc);
     }

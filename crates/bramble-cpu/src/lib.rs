@@ -11,7 +11,9 @@ mod cpu;
 mod exception;
 mod exec;
 mod sysreg;
+mod timer;
 
 pub use cpu::{Cpu, Features, StopReason};
 pub use exception::{Exception, Syndrome};
 pub use sysreg::SysRegs;
+pub use timer::{count_at, CNTFRQ_HZ, CPU_HZ};

@@ -4,8 +4,9 @@
 
 use bramble_decode::sysreg_key;
 
-use crate::cpu::{Cpu, ExecResult};
+use crate::cpu::{Cpu, ExecResult, StopReason, Trap};
 use crate::exception::Exception;
+use crate::timer::{TimerReg, CNTFRQ_HZ, EL1_PHYS, EL1_VIRT, EL2_PHYS, SECURE_PHYS};
 
 /// Banked and control system register storage.
 #[derive(Clone, Debug)]
@@ -39,8 +40,6 @@ const CTR_EL0: u64 = 0x8444_c004;
 const DCZID_EL0: u64 = 4;
 /// Bytes DC ZVA zeroes, from DCZID_EL0.BS.
 pub(crate) const DC_ZVA_BYTES: u64 = 4 << DCZID_EL0;
-/// CNTFRQ_EL0: the Pi 4's 54 MHz system counter.
-const CNTFRQ_HZ: u64 = 54_000_000;
 /// SCTLR_ELx reset value on the Cortex-A72: RES1 bits, SA/SA0 set, MMU and caches off.
 const SCTLR_RESET: u64 = 0x00c5_0838;
 
@@ -92,7 +91,7 @@ enum Reg {
     Fpsr,
     /// Read-only constant (ID registers and friends).
     Const(u64),
-    CntVct,
+    Timer(TimerReg),
 }
 
 const fn k(op0: u32, op1: u32, crn: u32, crm: u32, op2: u32) -> u16 {
@@ -148,8 +147,27 @@ fn lookup(key: u16, cpu: &Cpu) -> Option<(Reg, u8, bool)> {
         x if x == k(3, 0, 0, 0, 6) => (Const(0), 1, false), // REVIDR_EL1
         x if x == k(3, 3, 0, 0, 1) => (Const(CTR_EL0), 0, false),
         x if x == k(3, 3, 0, 0, 7) => (Const(DCZID_EL0), 0, false),
+        // CNTFRQ_EL0 holds what firmware wrote on hardware; bramble's counter frequency is
+        // fixed, so it reads as that and ignores writes (IMPDEF: writes accepted at EL1+).
         x if x == k(3, 3, 14, 0, 0) => (Const(CNTFRQ_HZ), 0, cpu.el >= 1),
-        x if x == k(3, 3, 14, 0, 1) || x == k(3, 3, 14, 0, 2) => (CntVct, 0, false),
+        x if x == k(3, 3, 14, 0, 1) => (Timer(TimerReg::Pct), 0, false),
+        x if x == k(3, 3, 14, 0, 2) => (Timer(TimerReg::Vct), 0, false),
+        x if x == k(3, 3, 14, 2, 0) => (Timer(TimerReg::Tval(EL1_PHYS)), 0, true),
+        x if x == k(3, 3, 14, 2, 1) => (Timer(TimerReg::Ctl(EL1_PHYS)), 0, true),
+        x if x == k(3, 3, 14, 2, 2) => (Timer(TimerReg::Cval(EL1_PHYS)), 0, true),
+        x if x == k(3, 3, 14, 3, 0) => (Timer(TimerReg::Tval(EL1_VIRT)), 0, true),
+        x if x == k(3, 3, 14, 3, 1) => (Timer(TimerReg::Ctl(EL1_VIRT)), 0, true),
+        x if x == k(3, 3, 14, 3, 2) => (Timer(TimerReg::Cval(EL1_VIRT)), 0, true),
+        x if x == k(3, 0, 14, 1, 0) => (Timer(TimerReg::Kctl), 1, true),
+        x if x == k(3, 4, 14, 0, 3) => (Timer(TimerReg::Voff), 2, true),
+        x if x == k(3, 4, 14, 1, 0) => (Timer(TimerReg::Hctl), 2, true),
+        x if x == k(3, 4, 14, 2, 0) => (Timer(TimerReg::Tval(EL2_PHYS)), 2, true),
+        x if x == k(3, 4, 14, 2, 1) => (Timer(TimerReg::Ctl(EL2_PHYS)), 2, true),
+        x if x == k(3, 4, 14, 2, 2) => (Timer(TimerReg::Cval(EL2_PHYS)), 2, true),
+        // CNTPS_*_EL1: the secure physical timer, reachable from EL3 here (no Secure EL1).
+        x if x == k(3, 7, 14, 2, 0) => (Timer(TimerReg::Tval(SECURE_PHYS)), 3, true),
+        x if x == k(3, 7, 14, 2, 1) => (Timer(TimerReg::Ctl(SECURE_PHYS)), 3, true),
+        x if x == k(3, 7, 14, 2, 2) => (Timer(TimerReg::Cval(SECURE_PHYS)), 3, true),
         // ID_AA64PFR0_EL1: EL0-EL3 AArch64 only; FP/AdvSIMD not implemented yet (0xf).
         x if x == k(3, 0, 0, 4, 0) => (Const(0x00ff_1111), 1, false),
         // ID_AA64ISAR0_EL1: CRC32, atomics as the model says.
@@ -164,10 +182,29 @@ fn lookup(key: u16, cpu: &Cpu) -> Option<(Reg, u8, bool)> {
     })
 }
 
+/// Whether CNTKCTL_EL1 lets EL0 at a timer register (D11.2.1): EL0PCTEN (bit 0) for the
+/// physical count, EL0VCTEN (1) for the virtual count, EL0VTEN (8) and EL0PTEN (9) for the
+/// virtual and physical timers. CNTFRQ is readable if either count is.
+fn el0_timer_allowed(reg: Reg, cntkctl: u64) -> bool {
+    let bit = |b: u32| cntkctl & (1 << b) != 0;
+    match reg {
+        Reg::Const(CNTFRQ_HZ) => bit(0) || bit(1),
+        Reg::Timer(TimerReg::Pct) => bit(0),
+        Reg::Timer(TimerReg::Vct) => bit(1),
+        Reg::Timer(TimerReg::Ctl(i) | TimerReg::Cval(i) | TimerReg::Tval(i)) => bit(if i == EL1_VIRT { 8 } else { 9 }),
+        _ => true,
+    }
+}
+
 impl Cpu {
-    fn sysreg_access(&mut self, key: u16, write: bool) -> Result<Reg, Exception> {
+    fn sysreg_access(&mut self, key: u16, write: bool, rt: u32) -> Result<Reg, Exception> {
         match lookup(key, self) {
-            Some((reg, min_el, writable)) if self.el >= min_el && (writable || !write) => Ok(reg),
+            Some((reg, min_el, writable)) if self.el >= min_el && (writable || !write) => {
+                if self.el == 0 && !el0_timer_allowed(reg, self.timer.cntkctl_el1) {
+                    return Err(Exception::SysRegTrap { iss: sysreg_iss(key, rt, !write) });
+                }
+                Ok(reg)
+            }
             Some(_) => Err(Exception::Undefined),
             None => {
                 let word = 0xd510_0000 | ((write as u32 ^ 1) << 21) | ((key as u32) << 5);
@@ -178,9 +215,9 @@ impl Cpu {
     }
 
     /// MRS Xt, <reg>.
-    pub(crate) fn mrs(&mut self, key: u16) -> Result<u64, Exception> {
+    pub(crate) fn mrs(&mut self, key: u16, rt: u32) -> Result<u64, Exception> {
         use Reg::*;
-        let reg = self.sysreg_access(key, false)?;
+        let reg = self.sysreg_access(key, false, rt)?;
         let s = &self.sys;
         Ok(match reg {
             Nzcv => self.nzcv as u64,
@@ -204,16 +241,24 @@ impl Cpu {
             Fpcr => s.fpcr,
             Fpsr => s.fpsr,
             Const(v) => v,
-            // Until the timing model lands, the counter advances one 54 MHz tick per 28
-            // instructions, i.e. a 1.5 GHz core retiring one instruction per cycle.
-            CntVct => self.insns() * 54 / 1500,
+            Timer(r) => self.timer.read(r, self.cycles()),
         })
     }
 
     /// MSR <reg>, Xt.
-    pub(crate) fn msr(&mut self, key: u16, v: u64) -> ExecResult {
+    pub(crate) fn msr(&mut self, key: u16, v: u64, rt: u32) -> ExecResult {
         use Reg::*;
-        let reg = self.sysreg_access(key, true)?;
+        let reg = self.sysreg_access(key, true, rt)?;
+        if let Timer(r) = reg {
+            let cycles = self.cycles();
+            self.timer.write(r, v, cycles);
+            // Deadlines and output levels changed: the board re-evaluates them.
+            return Err(Trap::Stop(StopReason::TimerChanged));
+        }
+        // Routing and masks change which interrupts are deliverable.
+        if matches!(reg, Daif | ScrEl3 | HcrEl2) {
+            self.attention = true;
+        }
         let s = &mut self.sys;
         match reg {
             Nzcv => self.nzcv = (v as u32) & 0xf000_0000,
@@ -235,10 +280,18 @@ impl Cpu {
             ParEl1 => s.par_el1 = v,
             Fpcr => s.fpcr = v & 0x07ff_9f00,
             Fpsr => s.fpsr = v & 0xf800_009f,
-            CurrentEl | Const(_) | CntVct => return Err(Exception::Undefined.into()),
+            CurrentEl | Const(_) | Timer(_) => return Err(Exception::Undefined.into()),
         }
         Ok(())
     }
+}
+
+/// ISS of a trapped MSR/MRS (EC 0x18, D17.2.37): Op0, Op2, Op1, CRn, Rt, CRm, direction
+/// (1 = read).
+fn sysreg_iss(key: u16, rt: u32, read: bool) -> u32 {
+    let k = key as u32;
+    let (op0, op1, crn, crm, op2) = (k >> 14, (k >> 11) & 7, (k >> 7) & 15, (k >> 3) & 15, k & 7);
+    (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | read as u32
 }
 
 /// `S<op0>_<op1>_C<n>_C<m>_<op2>` for log messages.

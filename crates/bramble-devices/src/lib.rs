@@ -4,6 +4,8 @@
 //! `write(offset, value)`, with its interrupt line, byte sink and byte source handed in.
 //! Devices know no bus, board, file or thread.
 
+pub mod gic400;
 pub mod pl011;
 
+pub use gic400::Gic400;
 pub use pl011::{Pl011, SerialInput, SerialOutput};

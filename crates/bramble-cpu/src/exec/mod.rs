@@ -75,17 +75,29 @@ impl Cpu {
         if let Some(v) = bus.ram.read_low(va, size as usize) {
             return Ok(v);
         }
+        self.touch_device();
         bus.read(va, size).ok_or(Exception::DataAbort { va, write: false })
     }
 
     /// Stores the low `size` bytes of `v`.
     #[inline(always)]
     pub(crate) fn write(&mut self, bus: &mut Bus, va: u64, size: u8, v: u64) -> Result<(), Exception> {
-        if bus.ram.write_low(va, size as usize, v) || bus.write(va, size, v) {
+        if bus.ram.write_low(va, size as usize, v) {
+            return Ok(());
+        }
+        self.touch_device();
+        if bus.write(va, size, v) {
             Ok(())
         } else {
             Err(Exception::DataAbort { va, write: true })
         }
+    }
+
+    /// Notes an access off the RAM fast path (a device, or high RAM).
+    #[cold]
+    fn touch_device(&mut self) {
+        self.device_touched = true;
+        self.attention = true;
     }
 
     /// Checks natural alignment for exclusives, atomics and acquire/release accesses.

@@ -4,16 +4,21 @@
 use bramble_decode::System;
 use bramble_mem::Bus;
 
-use crate::cpu::{Cpu, ExecResult};
+use crate::cpu::{Cpu, ExecResult, StopReason, Trap};
 use crate::exception::Exception;
 use crate::sysreg::DC_ZVA_BYTES;
 
 impl Cpu {
     pub(crate) fn exec_system(&mut self, bus: &mut Bus, i: System, word: u32) -> ExecResult {
         match i {
-            // The whole hint space is a NOP for now: WFI/WFE return at once (allowed: they
-            // may complete at any time), and hints of unimplemented features are NOPs by
-            // definition. The system issue turns WFI into an idle stop.
+            // WFI idles until an interrupt is asserted (masked or not). WFE completes at once
+            // (allowed: it may complete at any time), and hints of unimplemented features are
+            // NOPs by definition.
+            System::Hint { crm: 0, op2: 3 } => {
+                if !self.interrupt_asserted() {
+                    return Err(Trap::Stop(StopReason::Wfi));
+                }
+            }
             System::Hint { .. } => {}
             System::Clrex => self.monitor = None,
             // One in-order PE with no caches to model: barriers have nothing to order. The
@@ -36,14 +41,15 @@ impl Cpu {
                         self.daif |= bits;
                     } else {
                         self.daif &= !bits;
+                        self.attention = true;
                     }
                 }
             },
             System::Mrs { rt, reg } => {
-                let v = self.mrs(reg)?;
+                let v = self.mrs(reg, rt.num() as u32)?;
                 self.set_xz(rt, v);
             }
-            System::Msr { rt, reg } => self.msr(reg, self.xz(rt))?,
+            System::Msr { rt, reg } => self.msr(reg, self.xz(rt), rt.num() as u32)?,
             System::Sys { op1, crn, crm, op2, rt } => self.sys_op(bus, (op1, crn, crm, op2), self.xz(rt), word)?,
             System::Sysl { .. } => {
                 self.log_unimp(word, "SYSL", &"");
