@@ -6,7 +6,8 @@ use bramble_decode::{decode, Insn, Xs, Xz};
 use bramble_mem::Bus;
 use log::warn;
 
-use crate::exception::Exception;
+use crate::exception::{fsc, Exception};
+use crate::mmu::{MicroTlb, Tlb};
 use crate::sysreg::SysRegs;
 use crate::timer::{GenericTimer, TIMER_INTIDS};
 
@@ -94,6 +95,13 @@ pub struct Cpu {
     /// Virtual time skipped while idle in WFI, in core cycles.
     idle_cycles: u64,
     pub(crate) timer: GenericTimer,
+    pub(crate) tlb: Tlb,
+    pub(crate) utlb: MicroTlb,
+    /// Stage 1 translation is on for the current regime (SCTLR_ELx.M), kept up to date on
+    /// every EL and SCTLR change so the access path tests one flag.
+    pub(crate) translate_on: bool,
+    /// The next access is unprivileged (LDTR/STTR): permissions are checked as at EL0.
+    pub(crate) unprivileged: bool,
     /// The interrupt controller's outputs to this PE.
     pub(crate) irq_line: bool,
     pub(crate) fiq_line: bool,
@@ -101,6 +109,8 @@ pub struct Cpu {
     /// or masks changed) or a device was accessed. Keeps the per-instruction cost to one
     /// test of one flag.
     pub(crate) attention: bool,
+    /// The instruction count the hot loop runs to; zeroed to break out early.
+    limit: u64,
     pub(crate) device_touched: bool,
     stop_on_device_access: bool,
     exceptions_in_a_row: u32,
@@ -142,9 +152,14 @@ impl Cpu {
             insns: 0,
             idle_cycles: 0,
             timer: GenericTimer::default(),
+            tlb: Tlb::default(),
+            utlb: MicroTlb::default(),
+            translate_on: false,
+            unprivileged: false,
             irq_line: false,
             fiq_line: false,
             attention: true,
+            limit: 0,
             device_touched: false,
             stop_on_device_access: false,
             exceptions_in_a_row: 0,
@@ -227,7 +242,7 @@ impl Cpu {
         if (irq, fiq) != (self.irq_line, self.fiq_line) {
             self.irq_line = irq;
             self.fiq_line = fiq;
-            self.attention = true;
+            self.request_attention();
         }
     }
 
@@ -304,43 +319,69 @@ impl Cpu {
     /// Runs at most `budget` instructions.
     pub fn run(&mut self, bus: &mut Bus, budget: u64) -> StopReason {
         let end = self.insns.saturating_add(budget);
-        while self.insns < end {
+        loop {
             if self.attention {
-                self.attention = false;
-                if std::mem::take(&mut self.device_touched) && self.stop_on_device_access {
-                    self.attention = true; // look at interrupts again on re-entry
-                    return StopReason::DeviceAccess;
-                }
-                if let Some((fiq, target)) = self.deliverable_interrupt() {
-                    self.take_interrupt(fiq, target);
+                if let Some(stop) = self.service_attention() {
+                    return stop;
                 }
             }
-            self.insns += 1;
-            match self.step(bus) {
-                Ok(()) => {
-                    self.pc = self.next_pc;
-                    self.exceptions_in_a_row = 0;
-                }
-                Err(Trap::Exception(e)) => {
-                    self.exceptions_in_a_row += 1;
-                    if self.exceptions_in_a_row > EXCEPTION_LOOP_LIMIT {
-                        return StopReason::ExceptionLoop {
-                            pc: self.pc,
-                            esr: e.syndrome().esr(),
-                            unimp: self.last_unimp,
-                        };
+            if self.insns >= end {
+                return StopReason::Budget;
+            }
+            // The hot loop tests only its limit: whatever needs attention between
+            // instructions also drops the limit to zero (`request_attention`).
+            self.limit = end;
+            while self.insns < self.limit {
+                self.insns += 1;
+                match self.step(bus) {
+                    Ok(()) => {
+                        self.pc = self.next_pc;
+                        self.exceptions_in_a_row = 0;
                     }
-                    self.take_exception(e);
-                }
-                Err(Trap::Stop(s)) => {
-                    // Every stop but a stuck CPU completes its instruction first.
-                    self.pc = self.next_pc;
-                    self.exceptions_in_a_row = 0;
-                    return s;
+                    Err(Trap::Exception(e)) => {
+                        self.exceptions_in_a_row += 1;
+                        if self.exceptions_in_a_row > EXCEPTION_LOOP_LIMIT {
+                            return StopReason::ExceptionLoop {
+                                pc: self.pc,
+                                esr: e.syndrome().esr(),
+                                unimp: self.last_unimp,
+                            };
+                        }
+                        self.take_exception(e);
+                    }
+                    Err(Trap::Stop(s)) => {
+                        // Every stop but a stuck CPU completes its instruction first.
+                        self.pc = self.next_pc;
+                        self.exceptions_in_a_row = 0;
+                        return s;
+                    }
                 }
             }
         }
-        StopReason::Budget
+    }
+
+    /// Between instructions: reports a device access if asked to, or takes a deliverable
+    /// interrupt.
+    #[cold]
+    #[inline(never)]
+    fn service_attention(&mut self) -> Option<StopReason> {
+        self.attention = false;
+        if std::mem::take(&mut self.device_touched) && self.stop_on_device_access {
+            self.request_attention(); // look at interrupts again on re-entry
+            return Some(StopReason::DeviceAccess);
+        }
+        if let Some((fiq, target)) = self.deliverable_interrupt() {
+            self.take_interrupt(fiq, target);
+        }
+        None
+    }
+
+    /// Makes the run loop look at interrupts and device accesses before the next
+    /// instruction.
+    #[inline(always)]
+    pub(crate) fn request_attention(&mut self) {
+        self.attention = true;
+        self.limit = 0;
     }
 
     /// Executes one instruction and returns the exception it raises instead of taking it.
@@ -364,12 +405,13 @@ impl Cpu {
         if pc & 3 != 0 {
             return Err(Exception::PcAlignment { va: pc }.into());
         }
-        let word = match bus.ram.read_low(pc, 4) {
+        let pa = if self.translate_on { self.translate_fetch(bus, pc)? } else { pc };
+        let word = match bus.ram.read_low(pa, 4) {
             Some(w) => w as u32,
-            None => match bus.ram.read(pc, 4) {
+            None => match bus.ram.read(pa, 4) {
                 Some(w) => w as u32,
                 // IMPDEF: execution from MMIO space is treated as an external abort.
-                None => return Err(Exception::InstructionAbort { va: pc }.into()),
+                None => return Err(Exception::InstructionAbort { va: pc, fsc: fsc::EXTERNAL_ABORT }.into()),
             },
         };
         let slot = &mut self.icache[(pc >> 2) as usize & (ICACHE_ENTRIES - 1)];

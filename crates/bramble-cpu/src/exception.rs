@@ -18,10 +18,11 @@ pub enum Exception {
     Smc(u16),
     /// BRK #imm (EC 0x3c).
     Brk(u16),
-    /// Instruction fetch from an address nothing answers at (EC 0x20/0x21).
-    InstructionAbort { va: u64 },
-    /// Data access to an address nothing answers at (EC 0x24/0x25, external abort).
-    DataAbort { va: u64, write: bool },
+    /// Instruction abort (EC 0x20/0x21) with its fault status code: a translation fault
+    /// from the MMU, or an external abort where nothing answers.
+    InstructionAbort { va: u64, fsc: u8 },
+    /// Data abort (EC 0x24/0x25) with its fault status code.
+    DataAbort { va: u64, write: bool, fsc: u8 },
     /// Misaligned exclusive, atomic or acquire/release access (alignment fault).
     Alignment { va: u64, write: bool },
     /// PC not 4-byte aligned at fetch (EC 0x22).
@@ -47,9 +48,9 @@ mod ec {
 }
 
 /// Fault status codes (ESR_ELx.ISS.xFSC).
-mod fsc {
-    pub const EXTERNAL_ABORT: u64 = 0x10;
-    pub const ALIGNMENT: u64 = 0x21;
+pub(crate) mod fsc {
+    pub const EXTERNAL_ABORT: u8 = 0x10;
+    pub const ALIGNMENT: u8 = 0x21;
 }
 
 /// The ESR and FAR values an exception reports.
@@ -80,12 +81,12 @@ impl Exception {
             Exception::Hvc(imm) => (ec::HVC64, imm as u64, None),
             Exception::Smc(imm) => (ec::SMC64, imm as u64, None),
             Exception::Brk(imm) => (ec::BRK64, imm as u64, None),
-            Exception::InstructionAbort { va } => (ec::IABT_LOWER + same, fsc::EXTERNAL_ABORT, Some(va)),
-            Exception::DataAbort { va, write } => {
-                (ec::DABT_LOWER + same, fsc::EXTERNAL_ABORT | ((write as u64) << 6), Some(va))
+            Exception::InstructionAbort { va, fsc } => (ec::IABT_LOWER + same, fsc as u64, Some(va)),
+            Exception::DataAbort { va, write, fsc } => {
+                (ec::DABT_LOWER + same, fsc as u64 | ((write as u64) << 6), Some(va))
             }
             Exception::Alignment { va, write } => {
-                (ec::DABT_LOWER + same, fsc::ALIGNMENT | ((write as u64) << 6), Some(va))
+                (ec::DABT_LOWER + same, fsc::ALIGNMENT as u64 | ((write as u64) << 6), Some(va))
             }
             Exception::PcAlignment { va } => (ec::PC_ALIGN, 0, Some(va)),
             Exception::SpAlignment => (ec::SP_ALIGN, 0, None),
@@ -189,6 +190,7 @@ impl Cpu {
         self.spsel = true;
         self.daif = 0xf << 6;
         self.monitor = None;
+        self.update_translation();
         self.pc = self.sys.vbar[t].wrapping_add(base + kind_offset);
     }
 
@@ -203,11 +205,12 @@ impl Cpu {
         if !aarch32 && target_el <= self.el {
             self.el = target_el;
             self.spsel = spsr & 1 != 0;
+            self.update_translation();
         }
         self.nzcv = (spsr as u32) & 0xf000_0000;
         self.daif = (spsr as u32) & (0xf << 6);
         self.monitor = None;
-        self.attention = true; // masks changed: a pending interrupt may now be taken
+        self.request_attention(); // masks changed: a pending interrupt may now be taken
         self.next_pc = self.sys.elr[cur];
         trace!(target: "exc", "eret to el{} pc={:#x}", self.el, self.next_pc);
     }

@@ -10,8 +10,10 @@ mod alu;
 mod cpu;
 mod exception;
 mod exec;
+pub mod mmu;
 mod sysreg;
 mod timer;
+mod translate;
 
 pub use cpu::{Cpu, Features, StopReason};
 pub use exception::{Exception, Syndrome};

@@ -26,6 +26,13 @@ pub struct SysRegs {
     pub scr_el3: u64,
     pub cptr_el3: u64,
     pub par_el1: u64,
+    /// TTBR0/TCR/MAIR/AMAIR of EL1 (index 1), EL2 and EL3; index 0 unused.
+    pub ttbr0: [u64; 4],
+    pub ttbr1_el1: u64,
+    pub tcr: [u64; 4],
+    pub mair: [u64; 4],
+    pub amair: [u64; 4],
+    pub contextidr_el1: u64,
     pub fpcr: u64,
     pub fpsr: u64,
 }
@@ -60,6 +67,12 @@ impl SysRegs {
             scr_el3: 0,
             cptr_el3: 0,
             par_el1: 0,
+            ttbr0: [0; 4],
+            ttbr1_el1: 0,
+            tcr: [0; 4],
+            mair: [0; 4],
+            amair: [0; 4],
+            contextidr_el1: 0,
             fpcr: 0,
             fpsr: 0,
         }
@@ -87,6 +100,12 @@ enum Reg {
     ScrEl3,
     CptrEl3,
     ParEl1,
+    Ttbr0(usize),
+    Ttbr1El1,
+    Tcr(usize),
+    Mair(usize),
+    Amair(usize),
+    ContextidrEl1,
     Fpcr,
     Fpsr,
     /// Read-only constant (ID registers and friends).
@@ -140,6 +159,20 @@ fn lookup(key: u16, cpu: &Cpu) -> Option<(Reg, u8, bool)> {
         x if x == k(3, 6, 1, 1, 0) => (ScrEl3, 3, true),
         x if x == k(3, 6, 1, 1, 2) => (CptrEl3, 3, true),
         x if x == k(3, 0, 7, 4, 0) => (ParEl1, 1, true),
+        x if x == k(3, 0, 2, 0, 0) => (Ttbr0(1), 1, true),
+        x if x == k(3, 4, 2, 0, 0) => (Ttbr0(2), 2, true),
+        x if x == k(3, 6, 2, 0, 0) => (Ttbr0(3), 3, true),
+        x if x == k(3, 0, 2, 0, 1) => (Ttbr1El1, 1, true),
+        x if x == k(3, 0, 2, 0, 2) => (Tcr(1), 1, true),
+        x if x == k(3, 4, 2, 0, 2) => (Tcr(2), 2, true),
+        x if x == k(3, 6, 2, 0, 2) => (Tcr(3), 3, true),
+        x if x == k(3, 0, 10, 2, 0) => (Mair(1), 1, true),
+        x if x == k(3, 4, 10, 2, 0) => (Mair(2), 2, true),
+        x if x == k(3, 6, 10, 2, 0) => (Mair(3), 3, true),
+        x if x == k(3, 0, 10, 3, 0) => (Amair(1), 1, true),
+        x if x == k(3, 4, 10, 3, 0) => (Amair(2), 2, true),
+        x if x == k(3, 6, 10, 3, 0) => (Amair(3), 3, true),
+        x if x == k(3, 0, 13, 0, 1) => (ContextidrEl1, 1, true),
         x if x == k(3, 3, 4, 4, 0) => (Fpcr, 0, true),
         x if x == k(3, 3, 4, 4, 1) => (Fpsr, 0, true),
         x if x == k(3, 0, 0, 0, 0) => (Const(MIDR_CORTEX_A72), 1, false),
@@ -238,6 +271,12 @@ impl Cpu {
             ScrEl3 => s.scr_el3,
             CptrEl3 => s.cptr_el3,
             ParEl1 => s.par_el1,
+            Ttbr0(i) => s.ttbr0[i],
+            Ttbr1El1 => s.ttbr1_el1,
+            Tcr(i) => s.tcr[i],
+            Mair(i) => s.mair[i],
+            Amair(i) => s.amair[i],
+            ContextidrEl1 => s.contextidr_el1,
             Fpcr => s.fpcr,
             Fpsr => s.fpsr,
             Const(v) => v,
@@ -257,8 +296,15 @@ impl Cpu {
         }
         // Routing and masks change which interrupts are deliverable.
         if matches!(reg, Daif | ScrEl3 | HcrEl2) {
-            self.attention = true;
+            self.request_attention();
         }
+        // The TLB caches what SCTLR/TCR/MAIR imply (enables, granules, attributes): forget
+        // that regime's entries. TTBR changes need no flush: entries are ASID-tagged and
+        // software must TLBI when it reuses an ASID.
+        let translation_control = match reg {
+            Sctlr(i) | Tcr(i) | Mair(i) => Some(i),
+            _ => None,
+        };
         let s = &mut self.sys;
         match reg {
             Nzcv => self.nzcv = (v as u32) & 0xf000_0000,
@@ -278,9 +324,27 @@ impl Cpu {
             ScrEl3 => s.scr_el3 = v,
             CptrEl3 => s.cptr_el3 = v,
             ParEl1 => s.par_el1 = v,
+            Ttbr0(i) => s.ttbr0[i] = v,
+            Ttbr1El1 => s.ttbr1_el1 = v,
+            Tcr(i) => s.tcr[i] = v,
+            Mair(i) => s.mair[i] = v,
+            Amair(i) => s.amair[i] = v,
+            ContextidrEl1 => s.contextidr_el1 = v & 0xffff_ffff,
             Fpcr => s.fpcr = v & 0x07ff_9f00,
             Fpsr => s.fpsr = v & 0xf800_009f,
             CurrentEl | Const(_) | Timer(_) => return Err(Exception::Undefined.into()),
+        }
+        // A new ASID or table base changes what the micro-TLBs' single pages mean.
+        if matches!(reg, Ttbr0(_) | Ttbr1El1) {
+            self.utlb.clear();
+        }
+        if let Some(i) = translation_control {
+            self.tlb.flush_regime(match i {
+                1 => crate::mmu::Regime::El10,
+                2 => crate::mmu::Regime::El2,
+                _ => crate::mmu::Regime::El3,
+            });
+            self.update_translation();
         }
         Ok(())
     }

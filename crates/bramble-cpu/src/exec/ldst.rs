@@ -42,10 +42,12 @@ impl Cpu {
                 let base = self.base(rn)?;
                 let post = mode == 1;
                 let addr = if post { base } else { base.wrapping_add(off as u64) };
+                // LDTR/STTR (mode 10) check permissions as EL0 would.
+                self.unprivileged = mode == 2;
+                let r = self.ldst_reg(bus, op(size, opc), size, addr, rt);
+                self.unprivileged = false;
                 // UNPREDICTABLE: with writeback and Rn == Rt, the writeback wins (as QEMU).
-                self.ldst_reg(bus, op(size, opc), size, addr, rt)?;
-                // LDTR/STTR (mode 10) differ only under translation: unprivileged
-                // permission checks arrive with the MMU.
+                r?;
                 if mode & 1 == 1 {
                     self.set_xs(rn, base.wrapping_add(off as u64));
                 }
@@ -147,7 +149,7 @@ mod tests {
             &[
                 0xf9000420, // str x0, [x1, #8]
                 0x38401c22, // ldrb w2, [x1, #1]!
-                0x78c02423, // ldrsh x3, [x1], #2
+                0x78c02423, // ldrsh w3, [x1], #2
                 0xa9bf07e0, // stp x0, x1, [sp, #-16]!
                 0x69400fe5, // ldpsw x5, x3, [sp]
             ],

@@ -13,7 +13,8 @@ use bramble_decode::{Insn, Xs};
 use bramble_mem::Bus;
 
 use crate::cpu::{Cpu, ExecResult};
-use crate::exception::Exception;
+use crate::exception::{fsc, Exception};
+use crate::mmu::Access;
 
 impl Cpu {
     #[inline(always)]
@@ -72,32 +73,100 @@ impl Cpu {
     /// Loads `size` (1, 2, 4, 8) bytes, little-endian, zero-extended.
     #[inline(always)]
     pub(crate) fn read(&mut self, bus: &mut Bus, va: u64, size: u8) -> Result<u64, Exception> {
-        if let Some(v) = bus.ram.read_low(va, size as usize) {
-            return Ok(v);
+        if self.translate_on {
+            return self.read_translated(bus, va, size);
         }
-        self.touch_device();
-        bus.read(va, size).ok_or(Exception::DataAbort { va, write: false })
+        match bus.ram.read_low(va, size as usize) {
+            Some(v) => Ok(v),
+            None => self.read_phys_slow(bus, va, va, size),
+        }
     }
 
     /// Stores the low `size` bytes of `v`.
     #[inline(always)]
     pub(crate) fn write(&mut self, bus: &mut Bus, va: u64, size: u8, v: u64) -> Result<(), Exception> {
+        if self.translate_on {
+            return self.write_translated(bus, va, size, v);
+        }
         if bus.ram.write_low(va, size as usize, v) {
             return Ok(());
         }
+        self.write_phys_slow(bus, va, va, size, v)
+    }
+
+    /// A load with translation on: the one-entry micro-TLB first, then the TLB and walker.
+    #[inline]
+    fn read_translated(&mut self, bus: &mut Bus, va: u64, size: u8) -> Result<u64, Exception> {
+        let pa = match self.utlb.read(va, size) {
+            Some(pa) => pa,
+            None if Self::crosses_page(va, size) => return self.read_split(bus, va, size),
+            None => self.translate_data(bus, va, size, Access::Read)?,
+        };
+        match bus.ram.read_low(pa, size as usize) {
+            Some(v) => Ok(v),
+            None => self.read_phys_slow(bus, va, pa, size),
+        }
+    }
+
+    #[inline]
+    fn write_translated(&mut self, bus: &mut Bus, va: u64, size: u8, v: u64) -> Result<(), Exception> {
+        let pa = match self.utlb.write(va, size) {
+            Some(pa) => pa,
+            None if Self::crosses_page(va, size) => return self.write_split(bus, va, size, v),
+            None => self.translate_data(bus, va, size, Access::Write)?,
+        };
+        if bus.ram.write_low(pa, size as usize, v) {
+            return Ok(());
+        }
+        self.write_phys_slow(bus, va, pa, size, v)
+    }
+
+    /// Everything but low RAM: high RAM and devices; an abort where nothing answers.
+    #[cold]
+    fn read_phys_slow(&mut self, bus: &mut Bus, va: u64, pa: u64, size: u8) -> Result<u64, Exception> {
         self.touch_device();
-        if bus.write(va, size, v) {
+        bus.read(pa, size).ok_or(Exception::DataAbort { va, write: false, fsc: fsc::EXTERNAL_ABORT })
+    }
+
+    #[cold]
+    fn write_phys_slow(&mut self, bus: &mut Bus, va: u64, pa: u64, size: u8, v: u64) -> Result<(), Exception> {
+        self.touch_device();
+        if bus.write(pa, size, v) {
             Ok(())
         } else {
-            Err(Exception::DataAbort { va, write: true })
+            Err(Exception::DataAbort { va, write: true, fsc: fsc::EXTERNAL_ABORT })
         }
+    }
+
+    #[inline(always)]
+    fn crosses_page(va: u64, size: u8) -> bool {
+        (va & 0xfff) + size as u64 > 0x1000
+    }
+
+    /// An unaligned access across a page boundary, a byte at a time (each byte translated;
+    /// IMPDEF: bytes before a faulting one may already be written, as hardware allows).
+    #[cold]
+    fn read_split(&mut self, bus: &mut Bus, va: u64, size: u8) -> Result<u64, Exception> {
+        let mut v = 0;
+        for i in 0..size as u64 {
+            v |= self.read(bus, va.wrapping_add(i), 1)? << (8 * i);
+        }
+        Ok(v)
+    }
+
+    #[cold]
+    fn write_split(&mut self, bus: &mut Bus, va: u64, size: u8, v: u64) -> Result<(), Exception> {
+        for i in 0..size as u64 {
+            self.write(bus, va.wrapping_add(i), 1, v >> (8 * i))?;
+        }
+        Ok(())
     }
 
     /// Notes an access off the RAM fast path (a device, or high RAM).
     #[cold]
     fn touch_device(&mut self) {
         self.device_touched = true;
-        self.attention = true;
+        self.request_attention();
     }
 
     /// Checks natural alignment for exclusives, atomics and acquire/release accesses.
@@ -122,6 +191,11 @@ pub(crate) mod testutil {
 
     /// Runs `code` at EL1 from 0x1000 until the PC leaves it, with X registers preset.
     pub fn run(code: &[u32], regs: &[(usize, u64)]) -> (Cpu, Bus) {
+        run_with(code, regs, |_, _| {})
+    }
+
+    /// [`run`], with `setup` applied to the CPU and RAM before the first instruction.
+    pub fn run_with(code: &[u32], regs: &[(usize, u64)], setup: impl FnOnce(&mut Cpu, &mut Bus)) -> (Cpu, Bus) {
         let mut bus = Bus::new(Ram::new(1 << 20).expect("1 MiB of RAM"));
         for (i, w) in code.iter().enumerate() {
             bus.ram.write(CODE + 4 * i as u64, 4, *w as u64);
@@ -132,6 +206,7 @@ pub(crate) mod testutil {
         for &(r, v) in regs {
             cpu.set_xreg(r, v);
         }
+        setup(&mut cpu, &mut bus);
         let end = CODE + 4 * code.len() as u64;
         while cpu.pc() >= CODE && cpu.pc() < end {
             cpu.run(&mut bus, 1);

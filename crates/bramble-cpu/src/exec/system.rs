@@ -8,6 +8,15 @@ use crate::cpu::{Cpu, ExecResult, StopReason, Trap};
 use crate::exception::Exception;
 use crate::sysreg::DC_ZVA_BYTES;
 
+/// The lowest EL that may execute a SYS operation with this op1.
+fn op1_min_el(op1: u8) -> u8 {
+    match op1 {
+        4 | 5 => 2,
+        6 => 3,
+        _ => 1,
+    }
+}
+
 impl Cpu {
     pub(crate) fn exec_system(&mut self, bus: &mut Bus, i: System, word: u32) -> ExecResult {
         match i {
@@ -41,7 +50,7 @@ impl Cpu {
                         self.daif |= bits;
                     } else {
                         self.daif &= !bits;
-                        self.attention = true;
+                        self.request_attention();
                     }
                 }
             },
@@ -80,10 +89,12 @@ impl Cpu {
             // DC IVAC/ISW/CSW/CISW, DC CVAC/CVAU/CVAP/CIVAC: no data caches are modelled.
             (0, 7, 6, 1) | (0, 7, 6, 2) | (0, 7, 10, 2) | (0, 7, 14, 2) => {}
             (3, 7, 10, 1) | (3, 7, 11, 1) | (3, 7, 12, 1) | (3, 7, 14, 1) => {}
-            // AT S1E1R/W, S1E0R/W, S1E2R/W, S1E3R/W: with the MMU off VA = PA.
-            (0 | 4 | 6, 7, 8, _) => self.sys.par_el1 = v & 0x0000_ffff_ffff_f000,
-            // TLBI: there is no TLB while translation is off.
-            (0 | 4 | 6, 8, _, _) => {}
+            // AT S1E1R/W, S1E0R/W (EL1+), S1E2R/W (EL2+), S1E3R/W (EL3).
+            (0, 7, 8, 0..=3) | (4, 7, 8, 0 | 1) | (6, 7, 8, 0 | 1) if self.el >= op1_min_el(op1) => {
+                self.address_translate(bus, op1, op2, v)
+            }
+            // TLBI: the TLB's one maintenance entry point.
+            (0 | 4 | 6, 8, _, _) if self.el >= op1_min_el(op1) && self.tlb_maintenance(op1, crm, op2, v) => {}
             _ => {
                 self.log_unimp(word, "SYS operation", &"");
                 return Err(Exception::Undefined.into());
