@@ -4,6 +4,7 @@
 pub mod loader;
 pub mod machine;
 pub mod memmap;
+pub mod psci;
 pub mod semihosting;
 
 pub use bramble_cpu::Features;

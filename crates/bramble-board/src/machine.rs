@@ -12,6 +12,7 @@ use thiserror::Error;
 
 use crate::loader::{load_kernel, LoadError, Loaded};
 use crate::memmap::{GIC_CPU, GIC_DIST, UART0};
+use crate::psci;
 use crate::semihosting::{self, Console, Outcome};
 
 /// Instructions per slice between device polls and host checks.
@@ -30,6 +31,18 @@ pub struct Config {
     pub features: Features,
     /// Stop after this many instructions (`None`: no limit).
     pub max_insns: Option<u64>,
+}
+
+impl Config {
+    /// Which firmware calls the emulator serves as PSCI: none when the image starts at
+    /// EL3 (its own firmware handles SMC), SMC when it starts at EL2, HVC below.
+    pub fn psci_conduit(&self) -> (bool, bool) {
+        match self.boot_el {
+            3 => (false, false),
+            2 => (false, true),
+            _ => (true, false),
+        }
+    }
 }
 
 /// Errors building the machine.
@@ -52,6 +65,10 @@ pub enum Exit {
     InsnLimit,
     /// The host-side `should_stop` check asked to stop (e.g. --timeout).
     Stopped,
+    /// The guest powered off (PSCI SYSTEM_OFF).
+    PowerOff,
+    /// The guest asked for a reset (PSCI SYSTEM_RESET).
+    Reset,
     /// The CPU can make no progress.
     Stuck { pc: u64, esr: u64, unimp: Option<(u64, u32, &'static str)> },
 }
@@ -155,6 +172,8 @@ impl Machine {
         let loaded = load_kernel(&cfg.kernel, &mut bus, cfg.load_addr)?;
         let mut cpu = Cpu::new(cfg.features, cfg.boot_el);
         cpu.set_semihosting(cfg.semihosting);
+        let (hvc, smc) = cfg.psci_conduit();
+        cpu.set_firmware_calls(hvc, smc);
         cpu.set_stop_on_device_access(true);
         cpu.set_pc(loaded.entry);
         Ok(Self { cpu, bus, loaded, uart, gic, out, err, max_insns: cfg.max_insns })
@@ -219,6 +238,11 @@ impl Machine {
                         break Exit::Semihosting(code);
                     }
                 }
+                StopReason::FirmwareCall { .. } => match psci::handle(&mut self.cpu) {
+                    psci::Outcome::Continue => {}
+                    psci::Outcome::PowerOff => break Exit::PowerOff,
+                    psci::Outcome::Reset => break Exit::Reset,
+                },
                 StopReason::ExceptionLoop { pc, esr, unimp } => break Exit::Stuck { pc, esr, unimp },
             }
         };

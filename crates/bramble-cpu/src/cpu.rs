@@ -38,6 +38,10 @@ pub enum StopReason {
     /// w0 and its parameter in x1; the caller performs it, puts the result in x0 and runs
     /// on. The PC already points past the HLT.
     Semihosting,
+    /// HVC (`smc` false) or SMC executed with firmware calls routed to the emulator
+    /// ([`Cpu::set_firmware_calls`]): the function ID is in x0, arguments in x1..x3; the
+    /// caller writes the results to x0..x3. The PC is past the instruction.
+    FirmwareCall { smc: bool, imm: u16 },
     /// WFI with no interrupt pending: the PC is past the WFI; the caller advances time
     /// to the next event (or waits for input) and runs on.
     Wfi,
@@ -91,6 +95,9 @@ pub struct Cpu {
     /// The local exclusive monitor: the (address, size) an LDXR/LDAXR/LDXP marked.
     pub(crate) monitor: Option<(u64, u8)>,
     pub(crate) semihosting: bool,
+    /// HVC / SMC are served by the emulator instead of a guest EL2/EL3.
+    pub(crate) emulate_hvc: bool,
+    pub(crate) emulate_smc: bool,
     insns: u64,
     /// Virtual time skipped while idle in WFI, in core cycles.
     idle_cycles: u64,
@@ -149,6 +156,8 @@ impl Cpu {
             features,
             monitor: None,
             semihosting: false,
+            emulate_hvc: false,
+            emulate_smc: false,
             insns: 0,
             idle_cycles: 0,
             timer: GenericTimer::default(),
@@ -172,6 +181,13 @@ impl Cpu {
     /// Enables the `HLT #0xF000` semihosting convention.
     pub fn set_semihosting(&mut self, on: bool) {
         self.semihosting = on;
+    }
+
+    /// Routes HVC and/or SMC to the emulator ([`StopReason::FirmwareCall`]), as QEMU does
+    /// for PSCI when no guest firmware runs at EL2/EL3.
+    pub fn set_firmware_calls(&mut self, hvc: bool, smc: bool) {
+        self.emulate_hvc = hvc;
+        self.emulate_smc = smc;
     }
 
     /// The program counter.

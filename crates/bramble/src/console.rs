@@ -17,6 +17,23 @@ impl SerialInput for ChannelInput {
     }
 }
 
+/// Console input shared across board restarts (a guest reset rebuilds the machine, the
+/// host console stays).
+#[derive(Clone, Debug)]
+pub struct SharedInput(std::rc::Rc<std::cell::RefCell<ChannelInput>>);
+
+impl SharedInput {
+    pub fn new(input: ChannelInput) -> Self {
+        Self(std::rc::Rc::new(std::cell::RefCell::new(input)))
+    }
+}
+
+impl SerialInput for SharedInput {
+    fn try_read(&mut self) -> Option<u8> {
+        self.0.borrow_mut().try_read()
+    }
+}
+
 /// Starts the reader thread.
 pub fn stdin_input() -> ChannelInput {
     let (tx, rx) = bounded(4096);

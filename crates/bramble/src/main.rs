@@ -1,7 +1,8 @@
 //! `bramble`: the command line. Parses arguments, installs the logger, connects the host
 //! console to the board and turns the way the machine stopped into an exit code.
 //!
-//! Exit codes: 0 when the guest exits with 0; the guest's code for a semihosting exit;
+//! Exit codes: 0 when the guest powers off (or resets, with `--no-reboot`) or exits with 0;
+//! the guest's code for a semihosting exit;
 //! 124 when `--timeout` or `--max-insns` runs out; 2 for a bad command line or input file;
 //! 3 when the emulator stops on something it cannot continue from.
 
@@ -71,6 +72,10 @@ struct RunArgs {
     /// Stop after this many guest instructions with exit code 124 (deterministic budget).
     #[arg(long, value_name = "N")]
     max_insns: Option<u64>,
+
+    /// Exit (code 0) when the guest resets instead of restarting the board.
+    #[arg(long)]
+    no_reboot: bool,
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -113,17 +118,31 @@ fn run(args: RunArgs) -> ExitCode {
     };
     let out = SharedOut::new(Box::new(std::io::stdout()));
     let err = SharedOut::new(Box::new(std::io::stderr()));
-    let mut machine = match Machine::new(&cfg, out, err, Box::new(console::stdin_input())) {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("bramble: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
+    let input = console::SharedInput::new(console::stdin_input());
     let deadline = args.timeout.map(|t| Instant::now() + Duration::from_secs_f64(t));
     let mut should_stop = || deadline.is_some_and(|d| Instant::now() >= d);
-    match machine.run(&mut should_stop) {
+    let exit = loop {
+        let mut machine = match Machine::new(&cfg, out.clone(), err.clone(), Box::new(input.clone())) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("bramble: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
+        match machine.run(&mut should_stop) {
+            // A guest that resets at once would never reach a time-slice check.
+            Exit::Reset if !args.no_reboot && should_stop() => break Exit::Stopped,
+            Exit::Reset if !args.no_reboot => log::info!("guest reset: restarting the board"),
+            exit => break exit,
+        }
+    };
+    match exit {
         Exit::Semihosting(code) => ExitCode::from(code as u8),
+        Exit::PowerOff => ExitCode::SUCCESS,
+        Exit::Reset => {
+            eprintln!("bramble: guest reset (--no-reboot)");
+            ExitCode::SUCCESS
+        }
         Exit::Stopped => {
             eprintln!("bramble: timed out after {} s (--timeout)", args.timeout.unwrap_or(0.0));
             ExitCode::from(EXIT_TIMEOUT)

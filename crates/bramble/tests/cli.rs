@@ -211,3 +211,67 @@ fn timeout_in_host_seconds() {
     assert_eq!(out.status.code(), Some(124));
     assert!(String::from_utf8_lossy(&out.stderr).contains("timed out"));
 }
+
+fn words(w: &[u32]) -> Vec<u8> {
+    w.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+#[test]
+fn psci_version_over_hvc_at_el1() {
+    // PSCI_VERSION through the HVC conduit, then exit with 40 + (version ^ 0x10000).
+    let p = scratch("psci_version.bin");
+    let code = words(&[
+        0x52800000, // mov w0, #0
+        0x72b08000, // movk w0, #0x8400, lsl #16     PSCI_VERSION
+        0xd4000002, // hvc #0
+        0xd2700002, // eor x2, x0, #0x10000
+        0x9100a042, // add x2, x2, #40
+        0x10000121, // adr x1, block
+        0xf9000422, // str x2, [x1, #8]
+        0x52800400, // mov w0, #0x20                 SYS_EXIT_EXTENDED
+        0xd45e0000, // hlt #0xf000
+        0x14000000, // b .
+        0x14000000, // b .
+        0x14000000, // b .
+        0x14000000, // b .
+        0xd503201f, // nop (pad to 8)
+        0x00020026, // block: ADP_Stopped_ApplicationExit
+        0,
+    ]);
+    std::fs::write(&p, code).unwrap();
+    let out = bramble(&["run", "--semihosting", "--boot-el", "1", "--kernel", path_str(&p)]);
+    assert_eq!(out.status.code(), Some(41), "PSCI 1.1: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn psci_system_off_and_reset() {
+    let off = |fid_lo: u32| {
+        words(&[
+            0x52800000 | (fid_lo << 5), // mov w0, #fid_lo
+            0x72b08000,                 // movk w0, #0x8400, lsl #16
+            0xd4000002,                 // hvc #0
+            0x14000000,                 // b .
+        ])
+    };
+    let p = scratch("psci_off.bin");
+    std::fs::write(&p, off(8)).unwrap();
+    let out = bramble(&["run", "--boot-el", "1", "--kernel", path_str(&p), "--timeout", "10"]);
+    assert_eq!(out.status.code(), Some(0), "SYSTEM_OFF: {}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(&p, off(9)).unwrap();
+    let out = bramble(&["run", "--boot-el", "1", "--no-reboot", "--kernel", path_str(&p), "--timeout", "10"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("reset"));
+    // Without --no-reboot the board restarts and resets again until the timeout.
+    let out = bramble(&["run", "--boot-el", "1", "--kernel", path_str(&p), "--timeout", "0.3"]);
+    assert_eq!(out.status.code(), Some(124));
+}
+
+#[test]
+fn hvc_at_el3_boot_is_not_psci() {
+    // Booted at EL3 the image is its own firmware: HVC is UNDEFINED (SCR_EL3.HCE = 0) and,
+    // with no vectors, the CPU is stuck.
+    let p = scratch("hvc_el3.bin");
+    std::fs::write(&p, words(&[0x52800100, 0x72b08000, 0xd4000002, 0x14000000])).unwrap();
+    let out = bramble(&["run", "--kernel", path_str(&p), "--timeout", "10"]);
+    assert_eq!(out.status.code(), Some(3));
+}

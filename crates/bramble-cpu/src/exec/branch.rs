@@ -56,6 +56,12 @@ impl Cpu {
     pub(crate) fn exec_exception(&mut self, i: ExcInsn, _word: u32) -> ExecResult {
         let e = match i {
             ExcInsn::Svc { imm16 } => Exception::Svc(imm16),
+            ExcInsn::Hvc { imm16 } if self.emulate_hvc && self.el >= 1 => {
+                return Err(Trap::Stop(StopReason::FirmwareCall { smc: false, imm: imm16 }));
+            }
+            ExcInsn::Smc { imm16 } if self.emulate_smc && self.el >= 1 => {
+                return Err(Trap::Stop(StopReason::FirmwareCall { smc: true, imm: imm16 }));
+            }
             ExcInsn::Hvc { imm16 } => {
                 // HVC is UNDEFINED at EL0 and when SCR_EL3.HCE disables it.
                 if self.el == 0 || self.sys.scr_el3 & (1 << 8) == 0 {
