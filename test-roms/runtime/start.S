@@ -1,14 +1,18 @@
-// Test ROM entry: runs at whatever EL the board starts in (EL3 on bramble and on QEMU's
-// virt,secure=on), sets up the stack and the vector table for that EL, clears BSS, calls
-// main() and exits through semihosting with its return value.
+// Test ROM entry point, linked first at the load address (link.ld). Runs at whatever EL
+// the board enters at (EL3 on bramble's rpi4b and on QEMU's virt,secure=on) with the MMU
+// off and SP undefined: sets SP to the stack link.ld places above BSS, installs the vector
+// table for that EL, clears BSS, calls main() and exits through semihosting
+// SYS_EXIT_EXTENDED with main's return value as the exit code (rt_finish in rt.c).
     .section .text.boot, "ax"
     .global _start
 _start:
     ldr     x0, =__stack_top
     mov     sp, x0
+    mov     x29, #0             // end of the frame-pointer chain
+    mov     x30, #0
     adr     x0, rt_vectors
     mrs     x1, CurrentEL
-    lsr     x1, x1, #2
+    ubfx    x1, x1, #2, #2
     cmp     x1, #3
     b.eq    1f
     cmp     x1, #2
@@ -26,5 +30,6 @@ _start:
     str     xzr, [x0], #8
     b       4b
 5:  bl      main
-    bl      rt_exit
+    bl      rt_finish           // prints PASS and exits with main's return value
 6:  b       6b
+    .ltorg

@@ -1,12 +1,14 @@
-// Exception vectors (Arm ARM D1.10.2): 16 entries of 0x80 bytes. Every entry saves the
-// caller's registers and calls rt_exception(kind), which either reports an unexpected
-// exception and exits, or (for a test that armed rt_expect) records it and returns the
-// address to resume at.
-    .macro ventry kind
+// Exception vector table (Arm ARM DDI 0487, D1.10.2 "Exception vectors"): 16 entries of
+// 0x80 bytes, 2 KiB aligned. Every entry saves x0..x30 in a struct rt_frame on the current
+// stack and calls rt_exception(vector, frame) in rt.c, which either reports an unexpected
+// exception and exits with 99, or hands a synchronous exception to a test's one-shot hook
+// and returns the address to resume at. The saved registers (possibly changed by the hook)
+// are restored and ERET returns there with the SPSR the exception saved.
+    .macro ventry vector
     .balign 0x80
     sub     sp, sp, #256
     stp     x0, x1, [sp, #0]
-    mov     x0, #\kind
+    mov     x0, #\vector
     b       rt_vector_common
     .endm
 
@@ -14,8 +16,8 @@
     .balign 0x800
     .global rt_vectors
 rt_vectors:
-    .irp k, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
-    ventry \k
+    .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    ventry \v
     .endr
 
 rt_vector_common:
@@ -34,9 +36,10 @@ rt_vector_common:
     stp     x26, x27, [sp, #208]
     stp     x28, x29, [sp, #224]
     str     x30, [sp, #240]
-    bl      rt_exception        // returns the resume address in x0
+    mov     x1, sp
+    bl      rt_exception        // x0 = vector, x1 = frame; returns the resume address
     mrs     x1, CurrentEL
-    lsr     x1, x1, #2
+    ubfx    x1, x1, #2, #2
     cmp     x1, #3
     b.ne    1f
     msr     elr_el3, x0

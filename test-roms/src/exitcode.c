@@ -1,4 +1,5 @@
-// Exits with 42 so the test can see the guest's exit code become bramble's.
+// Exits with 42 on purpose, so a test can see the guest's semihosting exit code
+// (SYS_EXIT_EXTENDED subcode) become the emulator's exit status.
 #include "rt.h"
 
 int main(void) {

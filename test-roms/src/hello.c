@@ -1,4 +1,4 @@
-// The smallest C test ROM: prints through semihosting and exits 0.
+// The smallest C test ROM: prints one line through semihosting SYS_WRITE0 and exits 0.
 #include "rt.h"
 
 int main(void) {
