@@ -33,6 +33,10 @@ pub struct SysRegs {
     pub mair: [u64; 4],
     pub amair: [u64; 4],
     pub contextidr_el1: u64,
+    pub csselr_el1: u64,
+    /// OSLSR_EL1.OSLK: the OS lock, set at reset (cold reset value 1).
+    pub os_lock: bool,
+    pub(crate) plain: [u64; PLAIN_SLOTS],
     pub fpcr: u64,
     pub fpsr: u64,
 }
@@ -73,6 +77,9 @@ impl SysRegs {
             mair: [0; 4],
             amair: [0; 4],
             contextidr_el1: 0,
+            csselr_el1: 0,
+            os_lock: true,
+            plain: [0; PLAIN_SLOTS],
             fpcr: 0,
             fpsr: 0,
         }
@@ -110,11 +117,77 @@ enum Reg {
     Fpsr,
     /// Read-only constant (ID registers and friends).
     Const(u64),
+    /// Plain storage without side effects: [`PLAIN`].
+    Plain(usize),
+    /// CCSIDR_EL1 of the cache CSSELR_EL1 selects.
+    Ccsidr,
+    Csselr,
+    /// OS lock: OSLAR_EL1 writes OSLSR_EL1.OSLK.
+    Oslar,
+    Oslsr,
     Timer(TimerReg),
 }
 
 const fn k(op0: u32, op1: u32, crn: u32, crm: u32, op2: u32) -> u16 {
     sysreg_key(op0, op1, crn, crm, op2)
+}
+
+/// Registers kept as plain storage: they exist so software can program them, and have no
+/// effect in bramble's model (debug breakpoints and watchpoints are never armed, there is
+/// no external debugger, and IMPLEMENTATION DEFINED controls do nothing).
+const PLAIN: &[(u16, u8, &str)] = &[
+    (k(2, 0, 0, 2, 2), 1, "MDSCR_EL1"),
+    (k(2, 0, 0, 2, 0), 1, "MDCCINT_EL1"),
+    (k(2, 0, 1, 3, 4), 1, "OSDLR_EL1"),
+    (k(2, 0, 1, 4, 4), 1, "DBGPRCR_EL1"),
+    (k(2, 0, 7, 8, 6), 1, "DBGCLAIMSET_EL1"),
+    (k(2, 0, 7, 9, 6), 1, "DBGCLAIMCLR_EL1"),
+    (k(3, 0, 1, 0, 1), 1, "ACTLR_EL1"),
+    (k(3, 4, 1, 0, 1), 2, "ACTLR_EL2"),
+    (k(3, 6, 1, 0, 1), 3, "ACTLR_EL3"),
+    (k(3, 0, 5, 1, 0), 1, "AFSR0_EL1"),
+    (k(3, 0, 5, 1, 1), 1, "AFSR1_EL1"),
+    (k(3, 4, 5, 1, 0), 2, "AFSR0_EL2"),
+    (k(3, 4, 5, 1, 1), 2, "AFSR1_EL2"),
+    (k(3, 6, 5, 1, 0), 3, "AFSR0_EL3"),
+    (k(3, 6, 5, 1, 1), 3, "AFSR1_EL3"),
+    (k(3, 4, 1, 1, 1), 2, "MDCR_EL2"),
+    (k(3, 4, 1, 1, 2), 2, "CPTR_EL2"),
+    (k(3, 4, 1, 1, 3), 2, "HSTR_EL2"),
+    (k(3, 4, 1, 1, 7), 2, "HACR_EL2"),
+    (k(3, 4, 2, 1, 0), 2, "VTTBR_EL2"),
+    (k(3, 4, 2, 1, 2), 2, "VTCR_EL2"),
+    (k(3, 4, 0, 0, 0), 2, "VPIDR_EL2"),
+    (k(3, 4, 0, 0, 5), 2, "VMPIDR_EL2"),
+    (k(3, 4, 6, 0, 4), 2, "HPFAR_EL2"),
+    (k(3, 6, 1, 3, 1), 3, "MDCR_EL3"),
+    (k(3, 6, 1, 1, 1), 3, "SDER32_EL3"),
+];
+
+/// Debug breakpoint and watchpoint registers (DBGBVR/BCR n = 0..5, DBGWVR/WCR n = 0..3),
+/// also plain storage, after the PLAIN entries.
+fn debug_pair_index(key: u16) -> Option<usize> {
+    let kk = key as u32;
+    let (op0, op1, crn, crm, op2) = (kk >> 14, (kk >> 11) & 7, (kk >> 7) & 15, (kk >> 3) & 15, kk & 7);
+    if (op0, op1, crn) != (2, 0, 0) {
+        return None;
+    }
+    match op2 {
+        4 | 5 if crm < 6 => Some((op2 as usize - 4) * 6 + crm as usize),
+        6 | 7 if crm < 4 => Some(12 + (op2 as usize - 6) * 4 + crm as usize),
+        _ => None,
+    }
+}
+
+/// Number of plain storage slots.
+pub(crate) const PLAIN_SLOTS: usize = 64;
+
+fn plain_index(key: u16) -> Option<usize> {
+    PLAIN.iter().position(|&(kk, _, _)| kk == key).or_else(|| debug_pair_index(key).map(|i| PLAIN.len() + i))
+}
+
+fn plain_min_el(key: u16) -> u8 {
+    PLAIN.iter().find(|&&(kk, _, _)| kk == key).map_or(1, |&(_, el, _)| el)
 }
 
 /// Looks a register up: (register, lowest EL allowed, writable).
@@ -207,8 +280,23 @@ fn lookup(key: u16, cpu: &Cpu) -> Option<(Reg, u8, bool)> {
         x if x == k(3, 0, 0, 6, 0) => (Const(crc | lse), 1, false),
         // ID_AA64ISAR1_EL1: LRCPC.
         x if x == k(3, 0, 0, 6, 1) => (Const(lrcpc), 1, false),
-        // ID_AA64MMFR0_EL1: 44-bit PA, 16-bit ASID, 4K/64K granules (A72 TRM).
-        x if x == k(3, 0, 0, 7, 0) => (Const(0x0000_0000_0000_1124), 1, false),
+        // ID_AA64MMFR0_EL1: 44-bit PA, 16-bit ASID, SNSMem, 4K and 64K granules as the
+        // A72 reports (16K is implemented but not advertised, as on the A72). BigEnd = 0,
+        // unlike the A72's 1: bramble has no big-endian data accesses.
+        x if x == k(3, 0, 0, 7, 0) => (Const(0x0000_0000_0000_1024), 1, false),
+        // ID_AA64DFR0_EL1: the A72's 0x10305106 less the PMU (PMUVer = 0): DebugVer 8.0,
+        // 6 breakpoints, 4 watchpoints, 2 context comparators (registers as storage only).
+        x if x == k(3, 0, 0, 5, 0) => (Const(0x1030_5006), 1, false),
+        // CLIDR_EL1: L1 I+D, unified L2; LoUIS 1, LoC 2, LoUU 1 (A72 TRM 4.3.23).
+        x if x == k(3, 1, 0, 0, 1) => (Const(0x0a20_0023), 1, false),
+        x if x == k(3, 1, 0, 0, 0) => (Ccsidr, 1, false),
+        x if x == k(3, 2, 0, 0, 0) => (Csselr, 1, true),
+        x if x == k(2, 0, 1, 1, 4) => (Oslsr, 1, false),
+        x if x == k(2, 0, 1, 0, 4) => (Oslar, 1, true),
+        x if x == k(2, 0, 1, 0, 0) => (Const(0), 1, false), // MDRAR_EL1: no memory-mapped debug
+        x if x == k(2, 0, 7, 14, 6) => (Const(0), 1, false), // DBGAUTHSTATUS_EL1
+        x if x == k(2, 3, 0, 1, 0) => (Const(0), 0, false), // MDCCSR_EL0
+        x if plain_index(x).is_some() => (Plain(plain_index(x).unwrap_or(0)), plain_min_el(x), true),
         // The rest of the ID space (op0=3, op1=0, CRn=0, CRm=1..7) reads as zero.
         x if (x & 0xff80) == k(3, 0, 0, 0, 0) && (x >> 3) & 0xf != 0 => (Const(0), 1, false),
         _ => return None,
@@ -277,6 +365,11 @@ impl Cpu {
             Mair(i) => s.mair[i],
             Amair(i) => s.amair[i],
             ContextidrEl1 => s.contextidr_el1,
+            Plain(i) => s.plain[i],
+            Ccsidr => ccsidr(s.csselr_el1),
+            Csselr => s.csselr_el1,
+            Oslsr => 0b1000 | ((s.os_lock as u64) << 1),
+            Oslar => 0,
             Fpcr => s.fpcr,
             Fpsr => s.fpsr,
             Const(v) => v,
@@ -330,9 +423,12 @@ impl Cpu {
             Mair(i) => s.mair[i] = v,
             Amair(i) => s.amair[i] = v,
             ContextidrEl1 => s.contextidr_el1 = v & 0xffff_ffff,
+            Plain(i) => s.plain[i] = v,
+            Csselr => s.csselr_el1 = v & 0xf,
+            Oslar => s.os_lock = v & 1 != 0,
             Fpcr => s.fpcr = v & 0x07ff_9f00,
             Fpsr => s.fpsr = v & 0xf800_009f,
-            CurrentEl | Const(_) | Timer(_) => return Err(Exception::Undefined.into()),
+            CurrentEl | Const(_) | Timer(_) | Ccsidr | Oslsr => return Err(Exception::Undefined.into()),
         }
         // A new ASID or table base changes what the micro-TLBs' single pages mean.
         if matches!(reg, Ttbr0(_) | Ttbr1El1) {
@@ -350,6 +446,19 @@ impl Cpu {
     }
 }
 
+/// CCSIDR_EL1 for the cache CSSELR_EL1 selects (legacy format: LineSize, Associativity,
+/// NumSets; WT/WB/RA/WA flags), per the Pi 4's caches: L1D 32 KiB 2-way, L1I 48 KiB 3-way,
+/// L2 1 MiB 16-way, 64-byte lines. Unimplemented levels read as zero.
+fn ccsidr(csselr: u64) -> u64 {
+    let geometry = |sets: u64, ways: u64, flags: u64| (flags << 28) | ((sets - 1) << 13) | ((ways - 1) << 3) | 2;
+    match csselr & 0xf {
+        0 => geometry(256, 2, 0b0111),   // L1 data: WB, RA, WA
+        1 => geometry(256, 3, 0b0010),   // L1 instruction: RA
+        2 => geometry(1024, 16, 0b0111), // L2 unified
+        _ => 0,
+    }
+}
+
 /// ISS of a trapped MSR/MRS (EC 0x18, D17.2.37): Op0, Op2, Op1, CRn, Rt, CRm, direction
 /// (1 = read).
 fn sysreg_iss(key: u16, rt: u32, read: bool) -> u32 {
@@ -362,4 +471,33 @@ fn sysreg_iss(key: u16, rt: u32, read: bool) -> u32 {
 fn describe(key: u16) -> String {
     let k = key as u32;
     format!("S{}_{}_C{}_C{}_{}", k >> 14, (k >> 11) & 7, (k >> 7) & 15, (k >> 3) & 15, k & 7)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::exec::testutil::run;
+
+    #[test]
+    fn cache_geometry_os_lock_debug_storage_and_id_space() {
+        let (cpu, _) = run(
+            &[
+                0xd51a0001, // msr csselr_el1, x1     (L1 data)
+                0xd5390002, // mrs x2, ccsidr_el1
+                0xd510109f, // msr oslar_el1, xzr     (unlock)
+                0xd5301183, // mrs x3, oslsr_el1
+                0xd5100584, // msr dbgbvr5_el1, x4
+                0xd5300585, // mrs x5, dbgbvr5_el1
+                0xd5380506, // mrs x6, id_aa64dfr0_el1
+                0xd5380647, // mrs x7, id_aa64isar2_el1
+                0xd5390028, // mrs x8, clidr_el1
+            ],
+            &[(1, 0), (4, 0xdead_beef), (7, 99)],
+        );
+        assert_eq!(cpu.xreg(2), 0x701f_e00a, "32 KiB, 2-way, 64-byte lines");
+        assert_eq!(cpu.xreg(3), 0b1000, "OSLM = 0b10, OSLK clear after unlocking");
+        assert_eq!(cpu.xreg(5), 0xdead_beef);
+        assert_eq!(cpu.xreg(6), 0x1030_5006);
+        assert_eq!(cpu.xreg(7), 0, "unallocated ID space reads as zero");
+        assert_eq!(cpu.xreg(8), 0x0a20_0023);
+    }
 }
