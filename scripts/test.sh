@@ -16,8 +16,10 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test --workspace --quiet
 
-echo "== differential test against Unicorn"
+echo "== differential test against Unicorn (self-test of the harness first: planted mismatches must be caught)"
 cargo build --release --quiet -p bramble-cpu --example difftest_runner -p bramble-decode --example classify
+python3 scripts/difftest/difftest.py --self-test
+python3 scripts/difftest/capstone_sweep.py --self-test
 python3 scripts/difftest/difftest.py --cases "${DIFFTEST_CASES:-200000}" --seed "${DIFFTEST_SEED:-1}" \
   --runner target/release/examples/difftest_runner
 

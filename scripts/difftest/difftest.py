@@ -1,208 +1,691 @@
 #!/usr/bin/env python3
 """Differential test of bramble's interpreter against Unicorn's AArch64 CPU.
 
-Generates random valid instruction sequences per encoding group (gen.py) with random
-register, flag and memory state, runs each on Unicorn and, in one batch, on bramble's
-difftest_runner, and compares every X register, SP, NZCV, the PC and every byte of the
-data region. The case formats are documented in crates/bramble-cpu/examples/difftest_runner.rs.
+Generates random valid instruction sequences per encoding group (generators.py), runs each
+case on Unicorn (CPU model "max": LSE, CRC32, LDAPR...) and, streamed through one
+subprocess, on bramble's difftest_runner, then compares X0..X30, SP, NZCV, the PC and every
+byte of the data region. The case and result line formats are in README.md.
 
     difftest.py [--cases N] [--seed S] [--groups a,b] [--runner PATH]
+    difftest.py --self-test          (checks this script against fake_runner.py)
 
-Prints a per-group table and ends with `N passed, M failed`; exits non-zero on any mismatch.
+Prints the first mismatches (disassembly and differing fields), a per-group table, and
+ends with the line `N passed, M failed`. Exit status 0 iff nothing failed and every
+requested case that was not skipped passed.
 """
 
 import argparse
 import collections
+import ctypes
+import os
+import queue
 import random
+import shlex
 import subprocess
 import sys
+import threading
 import time
 
-import capstone
-from unicorn import Uc, UcError, UC_ARCH_ARM64, UC_MODE_ARM
-from unicorn import arm64_const as A
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 
-import gen
+import capstone  # noqa: E402
+from unicorn import Uc, UcError, UC_ARCH_ARM64, UC_MODE_ARM  # noqa: E402
+from unicorn import UC_PROT_READ, UC_PROT_WRITE, UC_PROT_EXEC, UC_PROT_ALL  # noqa: E402
+from unicorn import arm64_const as A  # noqa: E402
 
-MAP_LEN = 0x10000
-CODE_LEN = 0x4000
-REGS = [getattr(A, f"UC_ARM64_REG_X{i}") for i in range(29)] + [A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30]
-SEED_POOL = 64  # distinct data-region contents, cached
+import a64enc as E  # noqa: E402
+import generators as G  # noqa: E402
+
+M64 = (1 << 64) - 1
+CODE_BASE = G.CODE_BASE
+DATA_LO, DATA_SIZE = G.DATA_LO, G.DATA_SIZE
+CLREX_STUB = 0xF000          # Unicorn only: CLREX run before cases with exclusives
+DEFAULT_RUNNER = "target/release/examples/difftest_runner"
+CHUNK = 1000                 # cases per batch written to the runner
+FIELD_NAMES = [f"x{i}" for i in range(31)] + ["sp", "nzcv", "pc", "mem"]
+
+try:  # the binding's batch register calls allocate per call; call the C library directly
+    from unicorn.unicorn_py3 import unicorn as _ucimpl
+    _UCLIB = _ucimpl.uclib
+except Exception:  # pragma: no cover - other binding layouts fall back to the public API
+    _UCLIB = None
 
 
-def splitmix64_bytes(seed):
-    out = bytearray()
-    state = seed
-    m = gen.MASK64
-    while len(out) < gen.DATA_LEN:
-        state = (state + 0x9E3779B97F4A7C15) & m
+# =========================================================================================
+# Data region contents
+
+
+def splitmix64_image(seed):
+    """The 4 KiB data region for `seed`: successive splitmix64 outputs, little-endian."""
+    out = []
+    state = seed & M64
+    for _ in range(DATA_SIZE // 8):
+        state = (state + 0x9E3779B97F4A7C15) & M64
         z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
-        z ^= z >> 31
-        out += z.to_bytes(8, "little")
-    return bytes(out)
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+        out.append(z ^ (z >> 31))
+    return b"".join(v.to_bytes(8, "little") for v in out)
+
+
+def memdiff(init, final):
+    """`-`, or `off=bb,...` for every byte of `final` that differs from `init`."""
+    if final == init:
+        return "-"
+    x = int.from_bytes(init, "little") ^ int.from_bytes(final, "little")
+    parts = []
+    while x:
+        i = ((x & -x).bit_length() - 1) >> 3
+        parts.append(f"{i:x}={final[i]:02x}")
+        x &= ~(0xFF << (8 * i))
+    return ",".join(parts)
+
+
+def parse_memdiff(s):
+    if s == "-":
+        return {}
+    out = {}
+    for part in s.split(","):
+        off, val = part.split("=")
+        out[int(off, 16)] = int(val, 16)
+    return out
+
+
+# =========================================================================================
+# The oracle: one reused Unicorn instance
+
+
+def _words_bytes(words):
+    return b"".join(w.to_bytes(4, "little") for w in words)
 
 
 class Oracle:
-    def __init__(self):
-        self.uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
-        self.uc.ctl_set_cpu_model(A.UC_CPU_ARM64_MAX)
-        self.uc.mem_map(0, MAP_LEN)
-        self.nops = gen.NOP.to_bytes(4, "little") * (CODE_LEN // 4)
-        self.uc.mem_write(0, self.nops)
-        self.dirty = (gen.CODE_BASE, gen.CODE_BASE)
+    """Runs cases on Unicorn. One instance is reused: per case only the code words, the
+    data region and the registers are rewritten, and the translation cache of the code
+    words is dropped.
 
-    def run(self, case, regs, sp, nzcv, data):
+    Straight-line cases (no word in the branch/system class) run with `until` = the
+    address after the last word, which also ends Unicorn's translation block there; cases
+    with branches run with `until` outside memory, so only the instruction count stops
+    them (and Unicorn translates a long NOP-sea block: ~0.3 ms, fine for the few % of
+    cases with branches).
+
+    With strict=True (default) only the code region (R-X) and the data region (RW-) are
+    mapped, so an access a generator wrongly sends outside the data region faults and the
+    case is reported as skipped instead of silently passing; the runner maps all of
+    0x0..0x10000, which is equivalent for every valid case."""
+
+    def __init__(self, strict=True):
+        uc = self.uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
+        uc.ctl_set_cpu_model(A.UC_CPU_ARM64_MAX)
+        nops = E.NOP.to_bytes(4, "little")
+        if strict:
+            uc.mem_map(0, 0x4000, UC_PROT_READ | UC_PROT_EXEC)
+            uc.mem_map(DATA_LO, DATA_SIZE, UC_PROT_READ | UC_PROT_WRITE)
+            uc.mem_map(CLREX_STUB, 0x400, UC_PROT_READ | UC_PROT_EXEC)
+        else:
+            uc.mem_map(0, 0x10000, UC_PROT_ALL)
+        uc.mem_write(0, nops * (0x4000 // 4))
+        uc.mem_write(CLREX_STUB, E.CLREX.to_bytes(4, "little"))
+        self.nop_pad = nops * G.MAX_WORDS
+        self.pstate0 = uc.reg_read(A.UC_ARM64_REG_PSTATE)
+        ids = [getattr(A, f"UC_ARM64_REG_X{i}") for i in range(31)]
+        ids += [A.UC_ARM64_REG_SP, A.UC_ARM64_REG_NZCV, A.UC_ARM64_REG_PC]
+        self.ids = ids
+        if _UCLIB is not None:
+            self._ids = (ctypes.c_int * 34)(*ids)
+            self._vals = (ctypes.c_uint64 * 34)()
+            base = ctypes.addressof(self._vals)
+            self._ptrs = (ctypes.c_void_p * 34)(*[base + 8 * i for i in range(34)])
+            self._uch = uc._uch
+
+    def _write_regs(self, vals):  # x0..x30, sp, nzcv-register value
+        if _UCLIB is not None:
+            self._vals[0:33] = vals
+            if _UCLIB.uc_reg_write_batch(self._uch, self._ids, self._ptrs, 33) != 0:
+                raise RuntimeError("uc_reg_write_batch failed")
+        else:
+            self.uc.reg_write_batch(list(zip(self.ids[:33], vals)))
+
+    def _read_regs(self):  # x0..x30, sp, nzcv-register value, pc
+        if _UCLIB is not None:
+            ctypes.memset(self._vals, 0, 34 * 8)
+            if _UCLIB.uc_reg_read_batch(self._uch, self._ids, self._ptrs, 34) != 0:
+                raise RuntimeError("uc_reg_read_batch failed")
+            return self._vals[:]
+        return list(self.uc.reg_read_batch(self.ids))
+
+    def run(self, words, regs, nzcv, image):
+        """Returns (out, None) with out = 32 regs (x0..x30, sp) + [nzcv, pc] and the final
+        data region, or (None, error) if Unicorn raised."""
         uc = self.uc
-        lo, hi = self.dirty
-        uc.mem_write(lo, self.nops[lo:hi])
-        code = b"".join(w.to_bytes(4, "little") for w in case.words)
-        uc.mem_write(gen.CODE_BASE, code)
-        self.dirty = (gen.CODE_BASE, gen.CODE_BASE + len(code))
-        uc.ctl_remove_cache(gen.CODE_BASE - 0x1000, gen.CODE_BASE + 0x1000)
-        uc.mem_write(gen.DATA, data)
-        for i, r in enumerate(REGS):
-            uc.reg_write(r, regs[i])
-        uc.reg_write(A.UC_ARM64_REG_SP, sp)
-        uc.reg_write(A.UC_ARM64_REG_NZCV, nzcv << 28)
-        uc.reg_write(A.UC_ARM64_REG_PC, gen.CODE_BASE)
+        n = len(words)
+        uc.mem_write(CODE_BASE, (_words_bytes(words) + self.nop_pad)[:4 * G.MAX_WORDS])
+        uc.ctl_remove_cache(CODE_BASE, CODE_BASE + 4 * (G.MAX_WORDS + 1))
+        uc.mem_write(DATA_LO, image)
+        self._write_regs(regs + [nzcv << 28])
+        branchy = False
+        excl = False
+        for w in words:
+            op0 = (w >> 26) & 7
+            if op0 == 5:
+                branchy = True
+            elif (w >> 24) & 0x3F == 0b001000:
+                excl = True
         try:
-            uc.emu_start(gen.CODE_BASE, MAP_LEN, count=len(case.words))
+            if excl:  # the exclusive monitor must start open, as in a fresh runner
+                uc.emu_start(CLREX_STUB, CLREX_STUB + 4, count=1)
+            uc.emu_start(CODE_BASE, 0x10000 if branchy else CODE_BASE + 4 * n, count=n)
         except UcError as e:
-            return None, str(e)
-        out = [uc.reg_read(r) for r in REGS]
-        out += [uc.reg_read(A.UC_ARM64_REG_SP), (uc.reg_read(A.UC_ARM64_REG_NZCV) >> 28) & 0xF,
-                uc.reg_read(A.UC_ARM64_REG_PC)]
-        now = uc.mem_read(gen.DATA, gen.DATA_LEN)
-        diff = [f"{i:x}={now[i]:02x}" for i in range(gen.DATA_LEN) if now[i] != data[i]]
-        return out + [",".join(diff) if diff else "-"], None
+            uc.reg_write(A.UC_ARM64_REG_PSTATE, self.pstate0)
+            return None, f"unicorn: {e} at pc {uc.reg_read(A.UC_ARM64_REG_PC):#x}"
+        v = self._read_regs()
+        out = v[:32] + [(v[32] >> 28) & 0xF, v[33]]
+        final = bytes(uc.mem_read(DATA_LO, DATA_SIZE))
+        return out, final
+
+
+# -----------------------------------------------------------------------------------------
+# Known Unicorn 2.1.4 bugs, corrected on the oracle side
 
 
 def is_subword_smaxmin(w):
-    """LDSMAX/LDSMIN (any ordering) on bytes, halfwords or words."""
-    return (w >> 24) & 0x3F == 0b111000 and (w >> 21) & 1 and (w >> 10) & 3 == 0 and not (w >> 15) & 1 \
-        and (w >> 12) & 7 in (4, 5) and w >> 30 != 3
+    """LDSMAX*/LDSMIN* (any A/R, incl. the STSMAX/STSMIN aliases) on B, H or W."""
+    return (w >> 24) & 0x3F == 0b111000 and (w >> 21) & 1 and (w >> 10) & 3 == 0 \
+        and not (w >> 15) & 1 and (w >> 12) & 7 in (4, 5) and w >> 30 != 3
 
 
-def correct_unicorn_smaxmin(w, regs, data, res):
-    """Unicorn 2.1.4 compares LDSMAX/LDSMIN operands narrower than 64 bits as unsigned (the
-    non-atomic TCG fallback zero-extends them; QEMU fixed this upstream, and
-    qemu-aarch64 7.2 gives the signed result). For these single-instruction cases the
-    architectural memory result is computed here instead: Mem = SignedMax/Min(old, Ws)."""
-    n = 1 << (w >> 30)
+def fix_subword_smaxmin(w, regs, image, final):
+    """Unicorn 2.1.4 (QEMU 5's non-parallel fallback) zero-extends the operands of
+    LDSMAX/LDSMIN narrower than 64 bits and so compares them unsigned; QEMU fixed this
+    upstream. Only the value stored to memory is affected (Rt gets the old value either
+    way). The generators only emit these as single-instruction cases, so the architectural
+    memory result is recomputed here: Mem = SignedMax/Min(old, Rs)."""
+    size = w >> 30
+    n = 1 << size
+    bits = 8 * n
     rs, rn = (w >> 16) & 31, (w >> 5) & 31
-    addr = regs[rn]
-    off = addr - gen.DATA
-    old = int.from_bytes(data[off:off + n], "little")
-    s = (regs[rs] if rs != 31 else 0) & ((1 << 8 * n) - 1)
+    ea = regs[rn]  # rn == 31 is SP, which is regs[31]
+    off = ea - DATA_LO
+    old = int.from_bytes(image[off:off + n], "little")
+    s = (regs[rs] if rs != 31 else 0) & ((1 << bits) - 1)
+
+    def sx(v):
+        return v - (1 << bits) if v >> (bits - 1) else v
+
     pick = max if (w >> 12) & 7 == 4 else min
-    new = pick(gen.sext(old, 8 * n), gen.sext(s, 8 * n)) & ((1 << 8 * n) - 1)
-    after = bytearray(data)
-    after[off:off + n] = new.to_bytes(n, "little")
-    diff = [f"{i:x}={after[i]:02x}" for i in range(gen.DATA_LEN) if after[i] != data[i]]
-    res[34] = ",".join(diff) if diff else "-"
+    new = pick(sx(old), sx(s)) & ((1 << bits) - 1)
+    b = bytearray(final)
+    b[off:off + n] = new.to_bytes(n, "little")
+    return bytes(b)
 
 
-def format_state(fields):
-    """Runner-format state after `status`: 31 regs, sp, nzcv, pc, memdiff."""
-    return " ".join(f"{v:x}" for v in fields[:34]) + " " + fields[34]
+# =========================================================================================
+# Cases
 
 
-NAMES = [f"x{i}" for i in range(31)] + ["sp", "nzcv", "pc", "mem"]
+class Case:
+    __slots__ = ("id", "group", "words", "regs", "nzcv", "memseed", "line", "expected", "skip")
+
+    def __init__(self, cid, group, words, regs, nzcv, memseed):
+        self.id, self.group, self.words, self.regs = cid, group, words, regs
+        self.nzcv, self.memseed = nzcv, memseed
+        self.line = (f"{cid:x} {len(words):x} " + " ".join([f"{w:x}" for w in words]) + " "
+                     + " ".join([f"{v:x}" for v in regs]) + f" {nzcv:x} {memseed:x}\n")
+        self.expected = None  # expected runner line (without newline)
+        self.skip = None      # reason the case is not compared
+
+
+class Checker:
+    """Capstone sanity check of every generated word: it must decode, and to the mnemonic
+    (or one of the aliases) the generator meant."""
+
+    def __init__(self):
+        self.cs = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
+
+    def check(self, group, words, mnems):
+        cs = self.cs
+        for w, want in zip(words, mnems):
+            got = next(cs.disasm_lite(w.to_bytes(4, "little"), 0), None)
+            if got is None or got[2] not in want:
+                what = "cannot be decoded by capstone" if got is None else \
+                    f"decodes as `{got[2]} {got[3]}`, expected one of {sorted(want)}"
+                raise G.GeneratorBug(f"group {group} generated {w:08x}, which {what}; "
+                                     f"case words: {' '.join(f'{x:08x}' for x in words)}")
+
+    def disasm(self, w, addr):
+        got = next(self.cs.disasm_lite(w.to_bytes(4, "little"), addr), None)
+        return f"{got[2]} {got[3]}".strip() if got else "(capstone: invalid)"
+
+
+class Generator:
+    def __init__(self, seed, groups, pool):
+        self.rng = random.Random(seed)
+        prng = random.Random(f"memseed-pool-{seed}")
+        self.seeds = [prng.getrandbits(64) for _ in range(pool)]
+        self.images = {}
+        self.groups = groups
+        self.checker = Checker()
+
+    def image(self, seed):
+        im = self.images.get(seed)
+        if im is None:
+            im = self.images[seed] = splitmix64_image(seed)
+        return im
+
+    def case(self, i):
+        group = self.groups[i % len(self.groups)]
+        seed = self.seeds[self.rng.randrange(len(self.seeds))]
+        image = self.image(seed)
+        words, mnems, regs, nzcv = G.gen_case(self.rng, group, image)
+        self.checker.check(group, words, mnems)
+        return Case(i, group, words, regs, nzcv, seed)
+
+
+def expected_line(case, out, final, image):
+    return (f"{case.id:x} ok " + " ".join([f"{v:x}" for v in out])
+            + " " + memdiff(image, final))
+
+
+# =========================================================================================
+# Running the runner
+
+
+class RunnerError(Exception):
+    pass
+
+
+class Runner:
+    """The runner subprocess: case lines are written by a thread (so neither side can
+    block the other on a full pipe), results are read back in order."""
+
+    def __init__(self, cmd):
+        try:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         bufsize=1 << 16)
+        except OSError as e:
+            raise RunnerError(f"cannot start runner {' '.join(cmd)}: {e}") from None
+        self.q = queue.Queue(maxsize=2)
+        self.write_error = None
+        self.t = threading.Thread(target=self._writer, daemon=True)
+        self.t.start()
+
+    def _writer(self):
+        stdin = self.proc.stdin
+        try:
+            while True:
+                data = self.q.get()
+                if data is None:
+                    break
+                stdin.write(data)
+            stdin.close()
+        except (BrokenPipeError, OSError, ValueError) as e:
+            self.write_error = e
+            while self.q.get() is not None:  # drain so the producer never blocks
+                pass
+
+    def send(self, data):
+        self.q.put(data)
+
+    def finish_input(self):
+        self.q.put(None)
+
+    def readline(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            return None
+        return line.decode("ascii", "replace").rstrip("\r\n")
+
+    def close(self):
+        try:
+            self.proc.stdout.close()
+        except OSError:
+            pass
+        try:
+            return self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+def compare_fields(case, got_line):
+    """(ok, differences) where differences is a list of (field, unicorn, bramble)."""
+    exp = case.expected.split(" ")
+    got = got_line.split()
+    if len(got) != 37:
+        return [("line", case.expected, got_line + f"   ({len(got)} fields, expected 37)")]
+    diffs = []
+    if got[0] != exp[0]:
+        try:
+            same = int(got[0], 16) == int(exp[0], 16)
+        except ValueError:
+            same = False
+        if not same:
+            diffs.append(("id", exp[0], got[0]))
+    if got[1] != "ok":
+        diffs.append(("status", "ok", got[1]))
+    for k in range(2, 36):
+        try:
+            g = int(got[k], 16)
+        except ValueError:
+            g = None
+        if g != int(exp[k], 16):
+            diffs.append((FIELD_NAMES[k - 2], exp[k], got[k]))
+    try:
+        gm = parse_memdiff(got[36])
+    except ValueError:
+        gm = None
+    em = parse_memdiff(exp[36])
+    if gm != em:
+        if gm is None:
+            diffs.append(("mem", exp[36], got[36] + "   (unparseable)"))
+        else:
+            for off in sorted(set(gm) | set(em)):
+                if gm.get(off) != em.get(off):
+                    diffs.append((f"mem+{off:x}", em.get(off), gm.get(off)))
+    return diffs
+
+
+def report_mismatch(n, case, diffs, checker, image):
+    out = [f"--- mismatch {n}: case {case.id:x} (#{case.id}), group {case.group}",
+           f"  case line: {case.line.rstrip()}",
+           "  code:"]
+    for k, w in enumerate(case.words):
+        out.append(f"    {CODE_BASE + 4 * k:#06x}: {w:08x}  {checker.disasm(w, CODE_BASE + 4 * k)}")
+    out.append(f"  initial nzcv={case.nzcv:04b} (NZCV) memseed={case.memseed:x}")
+    out.append(f"  {'field':<10} {'initial':>18} {'unicorn':>18} {'bramble':>18}")
+    for name, exp, got in diffs:
+        if name.startswith("mem+"):
+            off = int(name[4:], 16)
+            init = f"{image[off]:02x}"
+            exp = "(unchanged)" if exp is None else f"{exp:02x}"
+            got = "(unchanged)" if got is None else f"{got:02x}"
+        elif name in FIELD_NAMES[:32]:
+            init = f"{case.regs[FIELD_NAMES.index(name)]:x}"
+        elif name == "nzcv":
+            init = f"{case.nzcv:x}"
+        elif name == "pc":
+            init = f"{CODE_BASE:x}"
+        else:
+            init = ""
+        out.append(f"  {name:<10} {init:>18} {str(exp):>18} {str(got):>18}")
+    print("\n".join(out), flush=True)
+
+
+# =========================================================================================
+# The main loop
+
+
+class Result:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.skipped = 0
+        self.per_group = collections.defaultdict(lambda: [0, 0, 0, 0])  # cases pass fail skip
+        self.failed_ids = []      # (id, [field names])
+        self.runner_problem = None
+        self.elapsed = 0.0
+        self.oracle_time = 0.0
+
+
+def run(args, runner_cmd, quiet=False):
+    res = Result()
+    groups = args.group_list
+    gen = Generator(args.seed, groups, args.mem_pool)
+    oracle = Oracle(strict=not args.loose_map)
+    checker = gen.checker
+    show = args.show
+    dump = open(args.dump, "w") if args.dump else None
+    skip_shown = 0
+
+    t0 = time.time()
+    try:
+        runner = Runner(runner_cmd)
+    except RunnerError as e:
+        res.runner_problem = str(e)
+        return res
+    pending = collections.deque()
+    runner_dead = False
+
+    def consume(chunk):
+        nonlocal runner_dead
+        for case in chunk:
+            g = res.per_group[case.group]
+            g[0] += 1
+            line = None if runner_dead else runner.readline()
+            if line is None:
+                if not runner_dead:
+                    runner_dead = True
+                    res.runner_problem = (f"runner output ended after {case.id} of the cases"
+                                          + (f" ({runner.write_error})" if runner.write_error else ""))
+                if case.skip:
+                    res.skipped += 1
+                    g[3] += 1
+                else:
+                    res.failed += 1
+                    g[2] += 1
+                continue
+            if case.skip:
+                res.skipped += 1
+                g[3] += 1
+                continue
+            if line == case.expected:
+                res.passed += 1
+                g[1] += 1
+                continue
+            diffs = compare_fields(case, line)
+            if not diffs:  # same values, different spelling (e.g. zero padding)
+                res.passed += 1
+                g[1] += 1
+                continue
+            res.failed += 1
+            g[2] += 1
+            res.failed_ids.append((case.id, [d[0] for d in diffs]))
+            if res.failed <= show and not quiet:
+                report_mismatch(res.failed, case, diffs, checker, gen.image(case.memseed))
+
+    t_or = 0.0
+    for start in range(0, args.cases, CHUNK):
+        chunk = []
+        ta = time.time()
+        for i in range(start, min(start + CHUNK, args.cases)):
+            case = gen.case(i)
+            image = gen.image(case.memseed)
+            out, final = oracle.run(case.words, case.regs, case.nzcv, image)
+            if out is None:
+                case.skip = final
+                if skip_shown < 5 and not quiet:
+                    skip_shown += 1
+                    print(f"skipped case {case.id:x} (group {case.group}): {final}\n"
+                          f"  case line: {case.line.rstrip()}\n" + "\n".join(
+                              f"    {CODE_BASE + 4 * k:#06x}: {w:08x}  {checker.disasm(w, CODE_BASE + 4 * k)}"
+                              for k, w in enumerate(case.words)), file=sys.stderr)
+            else:
+                if len(case.words) == 1 and is_subword_smaxmin(case.words[0]):
+                    final = fix_subword_smaxmin(case.words[0], case.regs, image, final)
+                case.expected = expected_line(case, out, final, image)
+            chunk.append(case)
+        t_or += time.time() - ta
+        data = "".join([c.line for c in chunk])
+        if dump:
+            dump.write(data)
+        runner.send(data.encode("ascii"))
+        pending.append(chunk)
+        if len(pending) > 1:
+            consume(pending.popleft())
+    runner.finish_input()
+    while pending:
+        consume(pending.popleft())
+    if not runner_dead and runner.readline() is not None:
+        res.runner_problem = "runner printed more lines than there were cases"
+        res.failed += 1
+    rc = runner.close()
+    if rc != 0 and not res.runner_problem:
+        res.runner_problem = f"runner exited with status {rc}"
+    if dump:
+        dump.close()
+    res.elapsed = time.time() - t0
+    res.oracle_time = t_or
+    return res
+
+
+def print_summary(args, res):
+    print()
+    print(f"{'group':<15} {'cases':>8} {'passed':>8} {'failed':>8} {'skipped':>8}")
+    for g in args.group_list:
+        c, p, f, s = res.per_group[g]
+        print(f"{g:<15} {c:>8} {p:>8} {f:>8} {s:>8}{'   <--' if f else ''}")
+    total = sum(v[0] for v in res.per_group.values())
+    rate = total / res.elapsed if res.elapsed else 0.0
+    print(f"seed {args.seed}; {total} cases in {res.elapsed:.1f} s ({rate:.0f} cases/s; "
+          f"generation + Unicorn {res.oracle_time:.1f} s); {res.skipped} skipped")
+    if res.failed:
+        fields = collections.Counter(f.split("+")[0] for _, fs in res.failed_ids for f in fs)
+        print("failing fields: " + ", ".join(f"{k} {v}" for k, v in fields.most_common()))
+    if res.runner_problem:
+        print(f"difftest: {res.runner_problem}", file=sys.stderr)
+    if res.skipped:
+        print(f"difftest: {res.skipped} cases skipped (Unicorn raised on a case the generator "
+              f"thought valid; see the messages above)", file=sys.stderr)
+
+
+def exit_status(args, res):
+    ok = (res.failed == 0 and res.passed >= args.cases - res.skipped
+          and not res.runner_problem)
+    return 0 if ok else 1
+
+
+# =========================================================================================
+# Self-test against fake_runner.py
+
+
+def self_test(args):
+    """Runs the whole pipeline against fake_runner.py (Unicorn again, but a fresh instance
+    per case, the loose memory map and count-only execution: an independent re-run), then
+    with deliberately corrupted results, and checks exactly those are reported."""
+    fake = [sys.executable, os.path.join(HERE, "fake_runner.py")]
+    checks = []
+
+    def check(name, cond, detail=""):
+        checks.append(cond)
+        print(f"self-test: {'PASS' if cond else 'FAIL'}: {name}{': ' + detail if detail and not cond else ''}",
+              flush=True)
+
+    n = min(args.cases, 2600) if args.cases_given else 2600
+    a = argparse.Namespace(**vars(args))
+    a.cases = n
+    a.show = 3
+
+    print(f"self-test: {n} cases through fake_runner.py", flush=True)
+    r = run(a, fake)
+    print_summary(a, r)
+    check("clean run has no mismatches", r.failed == 0 and not r.runner_problem,
+          f"{r.failed} failed, {r.runner_problem}")
+    check("clean run covers every case", r.passed + r.skipped == n and r.passed >= n - r.skipped)
+    check("every group produced cases", all(r.per_group[g][0] > 0 for g in a.group_list))
+
+    # Corruptions: pick cases the clean run compared (not skipped), one field each.
+    # A store case for the memory corruption, a case whose memory is unchanged for the
+    # "extra byte" one.
+    gen = Generator(a.seed, a.group_list, a.mem_pool)
+    oracle = Oracle()
+    stores, quiet_mem = [], []
+    for i in range(n):
+        c = gen.case(i)
+        out, final = oracle.run(c.words, c.regs, c.nzcv, gen.image(c.memseed))
+        if out is None:
+            continue
+        if final != gen.image(c.memseed):
+            stores.append(i)
+        else:
+            quiet_mem.append(i)
+    targets = {quiet_mem[3]: "x7", quiet_mem[40]: "sp", quiet_mem[77]: "nzcv", quiet_mem[120]: "pc",
+               stores[5]: "mem", quiet_mem[200]: "memextra", quiet_mem[300]: "status"}
+    corrupt = [f"--corrupt={i:x}:{f}" for i, f in targets.items()]
+    print(f"self-test: corrupting {len(targets)} results: {' '.join(corrupt)}", flush=True)
+    a.show = 10
+    r = run(a, fake + corrupt)
+    got = {i: fs for i, fs in r.failed_ids}
+    check("exactly the corrupted cases fail", sorted(got) == sorted(targets),
+          f"failed ids {sorted(got)} vs corrupted {sorted(targets)}")
+    want_field = {"x7": "x7", "sp": "sp", "nzcv": "nzcv", "pc": "pc", "mem": "mem+",
+                  "memextra": "mem+", "status": "status"}
+    for i, f in targets.items():
+        fs = got.get(i, [])
+        check(f"corrupted {f} of case {i:x} is reported in that field",
+              any(x.startswith(want_field[f]) for x in fs), f"reported fields {fs}")
+    check("the final tally counts them", r.failed == len(targets) and r.passed == n - r.skipped - len(targets))
+    check("a corrupted run exits non-zero", exit_status(a, r) != 0)
+
+    print("self-test: runner dying after 500 cases", flush=True)
+    a.show = 0
+    r = run(a, fake + ["--die-after=500"])
+    check("a runner that stops early fails the run",
+          r.runner_problem is not None and r.failed > 0 and exit_status(a, r) != 0,
+          f"{r.runner_problem}, {r.failed} failed")
+    r = run(a, ["/nonexistent/difftest_runner"])
+    check("a missing runner fails the run", r.runner_problem is not None and exit_status(a, r) != 0)
+
+    passed = sum(checks)
+    print(f"{passed} passed, {len(checks) - passed} failed")
+    return 0 if passed == len(checks) else 1
+
+
+# =========================================================================================
+
+
+def default_path(rel):
+    """`rel` if it exists relative to the current directory, else relative to the
+    repository root (two levels above this script)."""
+    if os.path.exists(rel):
+        return rel
+    alt = os.path.join(HERE, "..", "..", rel)
+    return os.path.normpath(alt) if os.path.exists(alt) else rel
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cases", type=int, default=200000)
+    ap.add_argument("--cases", type=int, default=None, help="number of cases (default 200000)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--groups", default="")
-    ap.add_argument("--runner", default="target/release/examples/difftest_runner")
+    ap.add_argument("--groups", default="", help="comma-separated subset of: " + ",".join(G.GROUPS))
+    ap.add_argument("--runner", default=default_path(DEFAULT_RUNNER),
+                    help="runner command (split like a shell line; default %(default)s)")
+    ap.add_argument("--show", type=int, default=20, help="mismatches to print in full (default 20)")
+    ap.add_argument("--mem-pool", type=int, default=1024,
+                    help="distinct memseeds to draw from (their images are cached; default 1024)")
+    ap.add_argument("--dump", metavar="FILE", help="also write every case line to FILE")
+    ap.add_argument("--loose-map", action="store_true",
+                    help="map 0x0..0x10000 RWX in Unicorn instead of only the code and data regions")
+    ap.add_argument("--self-test", action="store_true", help="test this script against fake_runner.py")
+    ap.add_argument("--list-groups", action="store_true")
     args = ap.parse_args()
-
-    groups = [g for g in args.groups.split(",") if g] or list(gen.GROUPS)
-    for g in groups:
-        if g not in gen.GROUPS:
-            sys.exit(f"difftest: unknown group {g}; groups: {', '.join(gen.GROUPS)}")
-    r = random.Random(args.seed)
-    md = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
-    seeds = [r.getrandbits(64) for _ in range(SEED_POOL)]
-    datas = {s: splitmix64_bytes(s) for s in seeds}
-    oracle = Oracle()
-
-    t0 = time.time()
-    lines, expected, meta = [], [], []
-    skipped = collections.Counter()
-    for i in range(args.cases):
-        g = groups[i % len(groups)]
-        seed = r.choice(seeds)
-        data = datas[seed]
-        case = gen.GROUPS[g](r, data) if g in gen.NEEDS_DATA else gen.GROUPS[g](r)
-        for w in case.words:
-            if not list(md.disasm(w.to_bytes(4, "little"), 0)):
-                sys.exit(f"difftest: generator bug: group {g} made {w:#010x}, which capstone cannot decode")
-        regs = [gen.rand_value(r) for _ in range(31)]
-        for n, v in case.regs.items():
-            regs[n] = v & gen.MASK64
-        sp = case.sp if case.sp is not None else (gen.rand_value(r) & ~0xF & gen.MASK64)
-        nzcv = r.randrange(16)
-        res, err = oracle.run(case, regs, sp, nzcv, data)
-        if res is not None and len(case.words) == 1 and is_subword_smaxmin(case.words[0]):
-            correct_unicorn_smaxmin(case.words[0], regs, data, res)
-        if res is None:
-            skipped[g] += 1
-            if skipped[g] <= 3:
-                print(f"skip {g}: unicorn: {err}: {[hex(w) for w in case.words]}", file=sys.stderr)
-            continue
-        lines.append(f"{i:x} {len(case.words):x} " + " ".join(f"{w:x}" for w in case.words) + " "
-                     + " ".join(f"{v:x}" for v in regs) + f" {sp:x} {nzcv:x} {seed:x}\n")
-        expected.append(res)
-        meta.append((g, case, regs, sp, nzcv))
-    t_oracle = time.time() - t0
-
-    t1 = time.time()
-    proc = subprocess.run([args.runner], input="".join(lines), capture_output=True, text=True)
-    t_runner = time.time() - t1
-    if proc.returncode != 0:
-        sys.exit(f"difftest: runner failed ({proc.returncode}): {proc.stderr.strip()}")
-    got = proc.stdout.splitlines()
-    if len(got) != len(expected):
-        sys.exit(f"difftest: runner printed {len(got)} results for {len(expected)} cases")
-
-    per_group = collections.defaultdict(lambda: [0, 0])
-    failed = 0
-    for line, exp, (g, case, regs, sp, nzcv) in zip(got, expected, meta):
-        f = line.split()
-        status, state = f[1], f[2:]
-        want = [f"{v:x}" for v in exp[:34]] + [exp[34]]
-        ok = status == "ok" and state == want
-        per_group[g][0 if ok else 1] += 1
-        if ok:
-            continue
-        failed += 1
-        if failed <= 20:
-            print(f"MISMATCH case {f[0]} group {g} (bramble status {status})")
-            for w in case.words:
-                ins = list(md.disasm(w.to_bytes(4, "little"), 0))
-                print(f"    {w:08x}  {ins[0].mnemonic} {ins[0].op_str}" if ins else f"    {w:08x}  ?")
-            print("    in: " + " ".join(f"x{n}={v:#x}" for n, v in enumerate(regs)) + f" sp={sp:#x} nzcv={nzcv:x}")
-            for n, (a, b) in enumerate(zip(state, want)):
-                if a != b:
-                    print(f"    {NAMES[n]}: bramble {a}  unicorn {b}")
-
-    print(f"{'group':<14} {'passed':>8} {'failed':>7} {'skipped':>8}")
-    for g in groups:
-        p, fl = per_group[g]
-        print(f"{g:<14} {p:>8} {fl:>7} {skipped[g]:>8}")
-    total = len(expected)
-    print(f"oracle {t_oracle:.1f} s, bramble runner {t_runner:.1f} s, {args.cases / (t_oracle + t_runner):.0f} cases/s; "
-          f"seed {args.seed}; {sum(skipped.values())} skipped")
-    print(f"{total - failed} passed, {failed} failed")
-    too_many_skips = sum(skipped.values()) > args.cases // 100
-    if too_many_skips:
-        print("difftest: more than 1% of cases skipped", file=sys.stderr)
-    sys.exit(1 if failed or too_many_skips else 0)
+    if args.list_groups:
+        print("\n".join(G.GROUPS))
+        return 0
+    args.cases_given = args.cases is not None
+    if args.cases is None:
+        args.cases = 200000
+    args.group_list = [g for g in args.groups.split(",") if g] or list(G.GROUPS)
+    for g in args.group_list:
+        if g not in G.GROUPS:
+            print(f"difftest: unknown group {g}; groups: {', '.join(G.GROUPS)}", file=sys.stderr)
+            return 2
+    try:
+        if args.self_test:
+            return self_test(args)
+        print(f"difftest: {args.cases} cases, seed {args.seed}, runner {args.runner}", flush=True)
+        res = run(args, shlex.split(args.runner))
+    except G.GeneratorBug as e:
+        print(f"difftest: GENERATOR BUG: {e}", file=sys.stderr)
+        print(f"0 passed, {args.cases} failed")
+        return 3
+    print_summary(args, res)
+    if res.runner_problem and res.passed + res.failed + res.skipped == 0:
+        res.failed = args.cases
+    print(f"{res.passed} passed, {res.failed} failed")
+    return exit_status(args, res)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
