@@ -31,6 +31,8 @@ pub enum Exception {
     SpAlignment,
     /// A trapped MSR/MRS (EC 0x18) with its ISS.
     SysRegTrap { iss: u32 },
+    /// WFI (false) or WFE (true) trapped by SCTLR_EL1.nTWI/nTWE (EC 0x01).
+    WfxTrap { wfe: bool },
 }
 
 /// Exception class values (ESR_ELx.EC).
@@ -44,6 +46,7 @@ mod ec {
     pub const DABT_LOWER: u64 = 0x24;
     pub const SP_ALIGN: u64 = 0x26;
     pub const SYSREG: u64 = 0x18;
+    pub const WFX: u64 = 0x01;
     pub const BRK64: u64 = 0x3c;
 }
 
@@ -91,6 +94,8 @@ impl Exception {
             Exception::PcAlignment { va } => (ec::PC_ALIGN, 0, Some(va)),
             Exception::SpAlignment => (ec::SP_ALIGN, 0, None),
             Exception::SysRegTrap { iss } => (ec::SYSREG, iss as u64, None),
+            // CV = 1, COND = 0b1110 (always) as for every trapped AArch64 instruction; TI.
+            Exception::WfxTrap { wfe } => (ec::WFX, (1 << 24) | (0xe << 20) | wfe as u64, None),
         };
         Syndrome { ec, iss, far }
     }

@@ -23,6 +23,13 @@ impl Cpu {
             // WFI idles until an interrupt is asserted (masked or not). WFE completes at once
             // (allowed: it may complete at any time), and hints of unimplemented features are
             // NOPs by definition.
+            // WFI and WFE at EL0 trap to EL1 unless SCTLR_EL1.nTWI / nTWE (bits 16 / 18)
+            // allow them (Linux leaves nTWI clear and skips trapped WFIs).
+            System::Hint { crm: 0, op2: op2 @ (2 | 3) }
+                if self.el == 0 && self.sys.sctlr[1] & (1 << (16 + 2 * (op2 == 2) as u32)) == 0 =>
+            {
+                return Err(Exception::WfxTrap { wfe: op2 == 2 }.into());
+            }
             System::Hint { crm: 0, op2: 3 } => {
                 if !self.interrupt_asserted() {
                     return Err(Trap::Stop(StopReason::Wfi));
@@ -101,5 +108,24 @@ impl Cpu {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::exec::testutil::run_with;
+
+    #[test]
+    fn wfi_at_el0_traps_when_ntwi_is_clear() {
+        let (cpu, _) = run_with(&[0xd503207f /* wfi */], &[], |cpu, _| {
+            cpu.el = 0;
+            cpu.spsel = false;
+            cpu.sys.sctlr[1] &= !(1 << 16);
+            cpu.sys.vbar[1] = 0x8_0000;
+        });
+        assert_eq!(cpu.el(), 1);
+        assert_eq!(cpu.sys.esr[1], (0x01 << 26) | (1 << 25) | (1 << 24) | (0xe << 20));
+        assert_eq!(cpu.sys.elr[1], 0x1000, "preferred return is the WFI");
+        assert_eq!(cpu.pc(), 0x8_0400, "lower-EL synchronous vector");
     }
 }
