@@ -17,6 +17,15 @@ static u64 l1[512] __attribute__((aligned(4096)));
 static u64 l2[512] __attribute__((aligned(4096)));
 static u64 l3[512] __attribute__((aligned(4096)));
 static u8 pages[4][4096] __attribute__((aligned(4096)));  // A, B, C, code
+// 64K granule: a level 2 table (39-bit VA: 1024 entries) and one level 3 table.
+static u64 g64_l2[1024] __attribute__((aligned(65536)));
+static u64 g64_l3[8192] __attribute__((aligned(65536)));
+static u8 page64[65536] __attribute__((aligned(65536)));
+// 16K granule: level 1 (8 entries), level 2 and level 3 tables of 2048 entries.
+static u64 g16_l1[8] __attribute__((aligned(64)));
+static u64 g16_l2[2048] __attribute__((aligned(16384)));
+static u64 g16_l3[2048] __attribute__((aligned(16384)));
+static u8 page16[16384] __attribute__((aligned(16384)));
 
 #define EC(esr) ((esr) >> 26)
 #define FSC(esr) ((esr)&0x3f)
@@ -112,7 +121,60 @@ int main(void) {
     par = OP1("at s1e3r, %1\n\tisb\n\tmrs %0, par_el1", WINDOW + 0x1000);
     CHECK_EQ(par & 0x7f, (0x07 << 1) | 1, "AT of an unmapped page: F and FST");
 
+    // Faults at the upper levels of the walk: no level 1 entry, no level 2 entry.
+    rt_expect_exception();
+    load(5 * 0x40000000ull);
+    CHECK_EQ(FSC(rt_last_esr), 0x05, "level 1 translation fault");
+    rt_expect_exception();
+    load(WINDOW + 0x200000);
+    CHECK_EQ(FSC(rt_last_esr), 0x06, "level 2 translation fault");
+
+    // DC ZVA on Normal memory: zeroes one aligned block of DCZID_EL0's size.
+    u64 bs = 4ull << (OP0("mrs %0, dczid_el0") & 0xf);
+    for (int i = 0; i < 256; i++) pages[1][i] = 0xff;
+    __asm__ volatile("dc zva, %0" ::"r"(WINDOW + bs + 3) : "memory");
+    u64 zeros = 0, ones = 0;
+    for (u64 i = 0; i < 256; i++) {
+        if (i >= bs && i < 2 * bs) zeros += pages[1][i] == 0;
+        else ones += pages[1][i] == 0xff;
+    }
+    CHECK_EQ(zeros, bs, "dc zva zeroes its block");
+    CHECK_EQ(ones, 256 - bs, "dc zva touches nothing else");
+
+    // The 64K granule (TG0 = 01): 512 MiB blocks at level 2, 64 KiB pages at level 3.
+    {
+        u64 blk = (u64)l1 >> 29;
+        g64_l2[blk] = (blk << 29) | BLOCK | AF | SH_INNER;
+        g64_l2[WINDOW >> 29] = (u64)g64_l3 | TABLE;
+        g64_l3[1] = (u64)page64 | PAGE | AF | SH_INNER;
+        *(volatile u64 *)(page64 + 0x1238) = 0x6464;
+        __asm__ volatile("msr ttbr0_el3, %0\n\tmsr tcr_el3, %1\n\tisb" ::"r"((u64)g64_l2), "r"(tcr | (1ull << 14)));
+        tlbi_all();
+        CHECK_EQ(load(WINDOW + 0x10000 + 0x1238), 0x6464, "64K granule: level 3 page");
+        rt_expect_exception();
+        load(WINDOW + 0x20000);
+        CHECK_EQ(FSC(rt_last_esr), 0x07, "64K granule: level 3 translation fault");
+    }
+    // The 16K granule (TG0 = 10): level 1 tables only, 32 MiB blocks at level 2.
+    {
+        u64 blk = (u64)l1 >> 25;
+        g16_l1[0] = (u64)g16_l2 | TABLE;
+        g16_l2[blk] = (blk << 25) | BLOCK | AF | SH_INNER;
+        g16_l2[WINDOW >> 25] = (u64)g16_l3 | TABLE;
+        g16_l3[2] = (u64)page16 | PAGE | AF | SH_INNER;
+        *(volatile u64 *)(page16 + 0x3ff8) = 0x1616;
+        __asm__ volatile("msr ttbr0_el3, %0\n\tmsr tcr_el3, %1\n\tisb" ::"r"((u64)g16_l1), "r"(tcr | (2ull << 14)));
+        tlbi_all();
+        CHECK_EQ(load(WINDOW + 0x8000 + 0x3ff8), 0x1616, "16K granule: level 3 page");
+        rt_expect_exception();
+        load(WINDOW + 0xc000);
+        CHECK_EQ(FSC(rt_last_esr), 0x07, "16K granule: level 3 translation fault");
+    }
+    __asm__ volatile("msr ttbr0_el3, %0\n\tmsr tcr_el3, %1\n\tisb" ::"r"((u64)l1), "r"(tcr));
+    tlbi_all();
+
     // Top byte ignore for data addresses.
+    *(volatile u64 *)pages[1] = 0xb0b0;
     __asm__ volatile("msr tcr_el3, %0\n\tisb" ::"r"(tcr | (1ull << 20)));
     tlbi_all();
     CHECK_EQ(load(0x5a00000000000000ull | WINDOW), 0xb0b0, "tagged pointer with TBI");
