@@ -20,13 +20,15 @@ pub struct Features {
     pub lse: bool,
     /// Load-acquire RCpc (FEAT_LRCPC): LDAPR.
     pub lrcpc: bool,
+    /// Privileged access never (FEAT_PAN).
+    pub pan: bool,
 }
 
 impl Features {
     /// The Raspberry Pi 4's Cortex-A72 (Armv8.0-A with CRC32).
-    pub const CORTEX_A72: Self = Self { crc32: true, lse: false, lrcpc: false };
+    pub const CORTEX_A72: Self = Self { crc32: true, lse: false, lrcpc: false, pan: false };
     /// Everything bramble implements.
-    pub const MAX: Self = Self { crc32: true, lse: true, lrcpc: true };
+    pub const MAX: Self = Self { crc32: true, lse: true, lrcpc: true, pan: true };
 }
 
 /// Why [`Cpu::run`] returned. The CPU never exits the process or panics on guest input.
@@ -90,6 +92,8 @@ pub struct Cpu {
     pub(crate) spsel: bool,
     /// D, A, I, F in bits 9..6, as the DAIF system register holds them.
     pub(crate) daif: u32,
+    /// PSTATE.PAN (FEAT_PAN).
+    pub(crate) pan: bool,
     pub sys: SysRegs,
     pub(crate) features: Features,
     /// The local exclusive monitor: the (address, size) an LDXR/LDAXR/LDXP marked.
@@ -152,6 +156,7 @@ impl Cpu {
             el,
             spsel: true,
             daif: 0xf << 6,
+            pan: false,
             sys: SysRegs::reset(el),
             features,
             monitor: None,

@@ -119,7 +119,11 @@ const VECTOR_FIQ: u64 = 0x100;
 impl Cpu {
     /// PSTATE packed as SPSR_ELx holds it for an AArch64 source (D1.7.3).
     pub(crate) fn pstate_to_spsr(&self) -> u64 {
-        (self.nzcv as u64) | (self.daif as u64) | ((self.el as u64) << 2) | self.spsel as u64
+        (self.nzcv as u64)
+            | ((self.pan as u64) << 22)
+            | (self.daif as u64)
+            | ((self.el as u64) << 2)
+            | self.spsel as u64
     }
 
     fn target_el(&self, e: &Exception) -> u8 {
@@ -194,6 +198,10 @@ impl Cpu {
         self.el = target;
         self.spsel = true;
         self.daif = 0xf << 6;
+        // Entry to EL1 sets PAN unless SCTLR_EL1.SPAN asks to leave it (D5.4.2).
+        if target == 1 && self.features.pan && self.sys.sctlr[1] & (1 << 23) == 0 {
+            self.pan = true;
+        }
         self.monitor = None;
         self.update_translation();
         self.pc = self.sys.vbar[t].wrapping_add(base + kind_offset);
@@ -214,6 +222,7 @@ impl Cpu {
         }
         self.nzcv = (spsr as u32) & 0xf000_0000;
         self.daif = (spsr as u32) & (0xf << 6);
+        self.pan = self.features.pan && spsr & (1 << 22) != 0;
         self.monitor = None;
         self.request_attention(); // masks changed: a pending interrupt may now be taken
         self.next_pc = self.sys.elr[cur];

@@ -91,6 +91,7 @@ impl SysRegs {
 enum Reg {
     Nzcv,
     Daif,
+    Pan,
     CurrentEl,
     SpSel,
     SpEl(usize),
@@ -199,6 +200,9 @@ fn lookup(key: u16, cpu: &Cpu) -> Option<(Reg, u8, bool)> {
     Some(match key {
         x if x == k(3, 3, 4, 2, 0) => (Nzcv, 0, true),
         x if x == k(3, 3, 4, 2, 1) => (Daif, 1, true),
+        x if x == k(3, 0, 4, 2, 3) && cpu.features.pan => (Pan, 1, true),
+        // ID_AA64MMFR1_EL1: PAN when the model has it; no VHE, HAFDBS, LOR.
+        x if x == k(3, 0, 0, 7, 1) => (Const(if cpu.features.pan { 1 << 20 } else { 0 }), 1, false),
         x if x == k(3, 0, 4, 2, 2) => (CurrentEl, 1, false),
         x if x == k(3, 0, 4, 2, 0) => (SpSel, 1, true),
         x if x == k(3, 0, 4, 1, 0) => (SpEl(0), 1, true),
@@ -343,6 +347,7 @@ impl Cpu {
         Ok(match reg {
             Nzcv => self.nzcv as u64,
             Daif => self.daif as u64,
+            Pan => (self.pan as u64) << 22,
             CurrentEl => (self.el as u64) << 2,
             SpSel => self.spsel as u64,
             SpEl(i) => self.sp[i],
@@ -402,6 +407,10 @@ impl Cpu {
         match reg {
             Nzcv => self.nzcv = (v as u32) & 0xf000_0000,
             Daif => self.daif = (v as u32) & (0xf << 6),
+            Pan => {
+                self.pan = v & (1 << 22) != 0;
+                self.utlb.clear();
+            }
             SpSel => self.spsel = v & 1 != 0,
             SpEl(i) => self.sp[i] = v,
             Elr(i) => s.elr[i] = v,

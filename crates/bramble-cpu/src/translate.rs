@@ -5,7 +5,7 @@ use bramble_mem::Bus;
 
 use crate::cpu::Cpu;
 use crate::exception::Exception;
-use crate::mmu::{self, permitted, Access, Fault, Regime, Translation, WalkRegs};
+use crate::mmu::{self, perm, permitted, Access, Fault, Regime, Translation, WalkRegs};
 
 impl Cpu {
     /// The translation regime of the current EL (no EL2 host/VHE regime yet).
@@ -87,7 +87,10 @@ impl Cpu {
         let t =
             self.lookup(bus, regime, va, true).map_err(|f| Exception::DataAbort { va, write, fsc: f.fsc() as u8 })?;
         let el = if self.unprivileged && self.el == 1 { 0 } else { self.el };
-        if !permitted(&t, access, el) {
+        // PAN: privileged data accesses to memory EL0 can reach fault (LDTR/STTR are
+        // unprivileged and exempt).
+        let pan_blocks = self.pan && el == 1 && regime == Regime::El10 && t.perms & (perm::R0 | perm::W0) != 0;
+        if !permitted(&t, access, el) || pan_blocks {
             return Err(Exception::DataAbort { va, write, fsc: permission_fsc(&t) });
         }
         if t.device() {
@@ -307,6 +310,23 @@ mod tests {
             cpu.sys.ttbr0[1] = (1 << 48) | L1;
         });
         assert_eq!([cpu.xreg(0), cpu.xreg(4), cpu.xreg(5)], [0x60, 0x61, 0x60]);
+    }
+
+    #[test]
+    fn pan_blocks_privileged_access_to_user_memory_but_not_ldtr() {
+        const USER: u64 = 1 << 6; // AP = 01: EL0 read/write
+        let code = [
+            0xd500419f, // msr pan, #1
+            0xb8400822, // ldtr w2, [x1]         unprivileged: allowed
+            0xf9400020, // ldr x0, [x1]          privileged: permission fault
+        ];
+        let (cpu, _) = run_with(&code, &[(1, 0x50_000)], |cpu, bus| {
+            bus.ram.write(0x50_000, 8, 0x77);
+            mmu_on(cpu, bus, &[(0x50, 0x50_000 | PAGE | USER)]);
+        });
+        assert_eq!(cpu.xreg(2), 0x77);
+        assert_eq!(cpu.sys.esr[1] & 0x3f, 0x0f, "permission fault under PAN");
+        assert_eq!(cpu.sys.spsr[1] & (1 << 22), 1 << 22, "SPSR records PAN");
     }
 
     #[test]

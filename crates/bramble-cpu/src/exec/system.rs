@@ -41,6 +41,16 @@ impl Cpu {
             // block translator will end blocks at ISB.
             System::Dsb { .. } | System::Dmb { .. } | System::Isb => {}
             System::MsrImm { op1, crm, op2 } => match (op1, op2) {
+                (0, 4) => {
+                    if !self.features.pan {
+                        return Err(self.unallocated_ext(word, "MSR PAN (FEAT_PAN)"));
+                    }
+                    if self.el == 0 {
+                        return Err(Exception::Undefined.into());
+                    }
+                    self.pan = crm & 1 != 0;
+                    self.utlb.clear();
+                }
                 (0, 5) => {
                     if self.el == 0 {
                         return Err(Exception::Undefined.into());
