@@ -1,6 +1,7 @@
 //! The rpi4b board: memory map, device wiring, image loaders, semihosting and the run
 //! loop that drives the CPU between device events.
 
+pub mod fdt;
 pub mod loader;
 pub mod machine;
 pub mod memmap;

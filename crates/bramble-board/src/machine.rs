@@ -10,7 +10,8 @@ use bramble_devices::{Gic400, Pl011, SerialInput, SerialOutput};
 use bramble_mem::{Bus, BusError, IrqLine, MmioDevice, Ram, RamError};
 use thiserror::Error;
 
-use crate::loader::{load_kernel, LoadError, Loaded};
+use crate::fdt::{self, FdtConfig};
+use crate::loader::{load_kernel, LoadError, Loaded, LoadedKind};
 use crate::memmap::{GIC_CPU, GIC_DIST, UART0};
 use crate::psci;
 use crate::semihosting::{self, Console, Outcome};
@@ -26,24 +27,32 @@ pub struct Config {
     pub kernel: PathBuf,
     pub mem: u64,
     pub load_addr: Option<u64>,
-    pub boot_el: u8,
+    /// Exception level to start at; `None` picks EL1 for a Linux Image (the boot protocol)
+    /// and EL3 for anything else (a bare-metal image is its own firmware).
+    pub boot_el: Option<u8>,
+    /// Kernel command line for a Linux Image (`/chosen/bootargs`).
+    pub append: Option<String>,
+    /// Initial ramdisk for a Linux Image.
+    pub initrd: Option<PathBuf>,
     pub semihosting: bool,
     pub features: Features,
     /// Stop after this many instructions (`None`: no limit).
     pub max_insns: Option<u64>,
 }
 
-impl Config {
-    /// Which firmware calls the emulator serves as PSCI: none when the image starts at
-    /// EL3 (its own firmware handles SMC), SMC when it starts at EL2, HVC below.
-    pub fn psci_conduit(&self) -> (bool, bool) {
-        match self.boot_el {
-            3 => (false, false),
-            2 => (false, true),
-            _ => (true, false),
-        }
+/// Which firmware calls the emulator serves as PSCI at a boot EL: none at EL3 (the image
+/// is its own firmware and handles SMC), SMC at EL2, HVC below.
+fn psci_conduit(boot_el: u8) -> (bool, bool) {
+    match boot_el {
+        3 => (false, false),
+        2 => (false, true),
+        _ => (true, false),
     }
 }
+
+/// The command line a Linux Image gets without --append.
+pub const DEFAULT_BOOTARGS: &str = "console=ttyAMA0,115200 earlycon=pl011,mmio32,0xfe201000";
+const TWO_MIB: u64 = 2 << 20;
 
 /// Errors building the machine.
 #[derive(Debug, Error)]
@@ -54,6 +63,8 @@ pub enum MachineError {
     Ram(#[from] RamError),
     #[error("wiring the board: {0}")]
     Bus(#[from] BusError),
+    #[error("building the device tree: {0}")]
+    Fdt(String),
 }
 
 /// Why the machine stopped.
@@ -170,12 +181,51 @@ impl Machine {
             gic.borrow_mut().connect(0, 32 + spi, uart_irq);
         }
         let loaded = load_kernel(&cfg.kernel, &mut bus, cfg.load_addr)?;
-        let mut cpu = Cpu::new(cfg.features, cfg.boot_el);
+        let is_linux = matches!(loaded.kind, LoadedKind::Image(_));
+        let boot_el = cfg.boot_el.unwrap_or(if is_linux { 1 } else { 3 });
+        let mut cpu = Cpu::new(cfg.features, boot_el);
         cpu.set_semihosting(cfg.semihosting);
-        let (hvc, smc) = cfg.psci_conduit();
+        let (hvc, smc) = psci_conduit(boot_el);
         cpu.set_firmware_calls(hvc, smc);
         cpu.set_stop_on_device_access(true);
         cpu.set_pc(loaded.entry);
+        if is_linux {
+            // arm64 boot protocol (booting.rst): x0 = DTB, x1..x3 = 0, MMU off, IRQs
+            // masked; the DTB on its own 2 MiB-aligned slot after the image, the initrd after.
+            let dtb_addr = loaded.end.next_multiple_of(TWO_MIB);
+            let initrd = match &cfg.initrd {
+                Some(path) => {
+                    let bytes = crate::loader::read_file(path)?;
+                    let start = dtb_addr + TWO_MIB;
+                    let dst = bus.ram.slice_mut(start, bytes.len() as u64).ok_or_else(|| LoadError::OutsideRam {
+                        path: path.clone(),
+                        what: "initrd",
+                        addr: start,
+                        size: bytes.len() as u64,
+                        ram: cfg.mem,
+                    })?;
+                    dst.copy_from_slice(&bytes);
+                    Some((start, start + bytes.len() as u64))
+                }
+                None => None,
+            };
+            let fdt_cfg = FdtConfig {
+                memory: bus.ram.regions(),
+                bootargs: cfg.append.clone().unwrap_or_else(|| DEFAULT_BOOTARGS.to_string()),
+                initrd,
+                psci_method: if smc { "smc" } else { "hvc" },
+            };
+            let dtb = fdt::build(&fdt_cfg).map_err(|e| MachineError::Fdt(e.to_string()))?;
+            let dst = bus.ram.slice_mut(dtb_addr, dtb.len() as u64).ok_or_else(|| LoadError::OutsideRam {
+                path: cfg.kernel.clone(),
+                what: "device tree after the kernel",
+                addr: dtb_addr,
+                size: dtb.len() as u64,
+                ram: cfg.mem,
+            })?;
+            dst.copy_from_slice(&dtb);
+            cpu.set_xreg(0, dtb_addr);
+        }
         Ok(Self { cpu, bus, loaded, uart, gic, out, err, max_insns: cfg.max_insns })
     }
 

@@ -61,9 +61,18 @@ struct RunArgs {
     #[arg(long, value_name = "ADDR", value_parser = size::parse_addr)]
     load_addr: Option<u64>,
 
-    /// Exception level the CPU starts at (bare-metal images reset at EL3, as on hardware).
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=3))]
-    boot_el: u8,
+    /// Exception level the CPU starts at [default: EL1 for a Linux Image, as the arm64
+    /// boot protocol allows; EL3 for other images, as on hardware].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=3))]
+    boot_el: Option<u8>,
+
+    /// Kernel command line for a Linux Image.
+    #[arg(long, value_name = "CMDLINE")]
+    append: Option<String>,
+
+    /// Initial ramdisk for a Linux Image.
+    #[arg(long, value_name = "FILE")]
+    initrd: Option<PathBuf>,
 
     /// CPU model: which architecture features exist and are reported in ID registers.
     #[arg(long, value_enum, default_value = "cortex-a72")]
@@ -109,6 +118,8 @@ fn run(args: RunArgs) -> ExitCode {
         mem: args.mem,
         load_addr: args.load_addr,
         boot_el: args.boot_el,
+        append: args.append.clone(),
+        initrd: args.initrd.clone(),
         semihosting: args.semihosting,
         features: match args.cpu {
             CpuModel::CortexA72 => Features::CORTEX_A72,

@@ -17,7 +17,9 @@ const GICC_AIAR: u64 = 0x20; // Aliased interrupt acknowledge, RO
 const GICC_AEOIR: u64 = 0x24; // Aliased end of interrupt, WO
 const GICC_AHPPIR: u64 = 0x28; // Aliased highest priority pending, RO
 const GICC_APR0: u64 = 0xd0; // Active priorities, RW
+const GICC_APR3: u64 = 0xdc; // Active priorities 1..3, RW
 const GICC_NSAPR0: u64 = 0xe0; // Non-secure active priorities, RW
+const GICC_NSAPR3: u64 = 0xec; // Non-secure active priorities 1..3, RW
 const GICC_IIDR: u64 = 0xfc; // CPU interface identification, RO
 const GICC_DIR: u64 = 0x1000; // Deactivate interrupt, WO
 
@@ -44,7 +46,8 @@ impl Gic400 {
                 Some((intid, _, _)) => intid,
                 None => SPURIOUS,
             },
-            GICC_APR0 | GICC_NSAPR0 => 0,
+            // Active priorities: IMPDEF format; bramble keeps its own stack and reports none.
+            GICC_APR0..=GICC_APR3 | GICC_NSAPR0..=GICC_NSAPR3 => 0,
             GICC_IIDR => IIDR,
             _ => {
                 warn!(target: "guest_error", "gic400: read of unknown CPU interface register {offset:#x}");
@@ -69,7 +72,7 @@ impl Gic400 {
                     st.active = false;
                 }
             }
-            GICC_APR0 | GICC_NSAPR0 => {}
+            GICC_APR0..=GICC_APR3 | GICC_NSAPR0..=GICC_NSAPR3 => {}
             _ => {
                 warn!(target: "guest_error", "gic400: write to unknown or read-only CPU interface register {offset:#x}")
             }
