@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit and integration tests (including every test ROM under the
-# interpreter), clippy and rustfmt, the differential test against Unicorn, and the decoder
-# coverage sweep against capstone. Run scripts/setup.sh first on a fresh machine.
+# interpreter), clippy and rustfmt, a boot of Debian's stock arm64 kernel, the differential
+# test against Unicorn, and the decoder coverage sweep against capstone. Run
+# scripts/setup.sh first on a fresh machine.
 #   DIFFTEST_CASES=N DIFFTEST_SEED=S scripts/test.sh   to change the differential run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,10 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 echo "== cargo test"
 cargo test --workspace --quiet
+
+echo "== boot Debian's stock arm64 kernel (fetched with apt-get download) to the root mount"
+cargo build --release --quiet -p bramble
+python3 scripts/boot_smoke.py "$(scripts/fetch-kernel.sh)" --timeout 300
 
 echo "== differential test against Unicorn (self-test of the harness first: planted mismatches must be caught)"
 cargo build --release --quiet -p bramble-cpu --example difftest_runner -p bramble-decode --example classify
