@@ -7,6 +7,7 @@ set -euo pipefail
 need_apt=()
 command -v aarch64-linux-gnu-gcc >/dev/null || need_apt+=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu)
 command -v make >/dev/null || need_apt+=(make)
+command -v dtc >/dev/null || need_apt+=(device-tree-compiler)
 if [ "${BRAMBLE_WITH_QEMU:-0}" = 1 ] && ! command -v qemu-system-aarch64 >/dev/null; then
   need_apt+=(qemu-system-arm)
 fi

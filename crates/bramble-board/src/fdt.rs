@@ -40,6 +40,16 @@ fn reg(base: u64, size: u64) -> Vec<u64> {
     vec![base, size]
 }
 
+/// The device tree `bramble run` gives a Linux Image by default, for `bramble dtb`.
+pub fn default_for(mem: u64) -> FdtWriterResult<Vec<u8>> {
+    build(&FdtConfig {
+        memory: bramble_mem::Ram::layout(mem),
+        bootargs: crate::machine::DEFAULT_BOOTARGS.to_string(),
+        initrd: None,
+        psci_method: "hvc",
+    })
+}
+
 /// Builds the DTB.
 pub fn build(cfg: &FdtConfig) -> FdtWriterResult<Vec<u8>> {
     let mut f = FdtWriter::new()?;
@@ -124,6 +134,7 @@ fn gic(f: &mut FdtWriter) -> FdtWriterResult<()> {
     f.property_string("compatible", "arm,gic-400")?;
     f.property_null("interrupt-controller")?;
     f.property_u32("#interrupt-cells", 3)?;
+    f.property_u32("#address-cells", 0)?;
     let mut cells = reg(GIC_DIST.base, GIC_DIST.size);
     cells.extend(reg(GIC_CPU.base, GIC_CPU.size));
     cells.extend(reg(GIC_HYP.0, GIC_HYP.1));

@@ -69,9 +69,15 @@ impl Ram {
 
     /// The (base, length) of each RAM region, for the device tree and loaders.
     pub fn regions(&self) -> Vec<(u64, u64)> {
-        let mut r = vec![(0, self.low.len() as u64)];
-        if !self.high.is_empty() {
-            r.push((HIGH_RAM_BASE, self.high.len() as u64));
+        Self::layout(self.size())
+    }
+
+    /// Where `size` bytes of RAM go on the Pi 4: below the peripherals, the rest at 4 GiB.
+    pub fn layout(size: u64) -> Vec<(u64, u64)> {
+        let low = size.min(LOW_RAM_LIMIT);
+        let mut r = vec![(0, low)];
+        if size > low {
+            r.push((HIGH_RAM_BASE, size - low));
         }
         r
     }

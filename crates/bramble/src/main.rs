@@ -28,6 +28,19 @@ struct Cli {
 enum Command {
     /// Boot a kernel or bare-metal image on the rpi4b board.
     Run(RunArgs),
+    /// Write the device tree blob the board gives a Linux kernel.
+    Dtb(DtbArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DtbArgs {
+    /// Guest RAM the tree describes (as for `run --mem`).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = size::parse_mem)]
+    mem: u64,
+
+    /// Where to write the blob (default: standard output).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -109,6 +122,29 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Dtb(args) => dtb(args),
+    }
+}
+
+fn dtb(args: DtbArgs) -> ExitCode {
+    use std::io::Write;
+    let blob = match bramble_board::fdt::default_for(args.mem) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("bramble: building the device tree: {e}");
+            return ExitCode::from(EXIT_STUCK);
+        }
+    };
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, &blob).map_err(|e| format!("{}: cannot write: {e}", path.display())),
+        None => std::io::stdout().write_all(&blob).map_err(|e| format!("standard output: {e}")),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bramble: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
     }
 }
 
