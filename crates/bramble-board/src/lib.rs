@@ -2,6 +2,7 @@
 //! loop that drives the CPU between device events.
 
 pub mod fdt;
+pub mod fdt_parse;
 pub mod loader;
 pub mod machine;
 pub mod memmap;

@@ -11,6 +11,7 @@ use bramble_mem::{Bus, BusError, IrqLine, MmioDevice, Ram, RamError};
 use thiserror::Error;
 
 use crate::fdt::{self, FdtConfig};
+use crate::fdt_parse;
 use crate::loader::{load_kernel, LoadError, Loaded, LoadedKind};
 use crate::memmap::{GIC_CPU, GIC_DIST, UART0};
 use crate::psci;
@@ -34,6 +35,9 @@ pub struct Config {
     pub append: Option<String>,
     /// Initial ramdisk for a Linux Image.
     pub initrd: Option<PathBuf>,
+    /// A device tree to boot a Linux Image with instead of the generated one; bramble
+    /// fills in /chosen (bootargs with `append`, the initrd range).
+    pub dtb: Option<PathBuf>,
     pub semihosting: bool,
     pub features: Features,
     /// Stop after this many instructions (`None`: no limit).
@@ -48,6 +52,25 @@ fn psci_conduit(boot_el: u8) -> (bool, bool) {
         2 => (false, true),
         _ => (true, false),
     }
+}
+
+/// A user's DTB with /chosen filled in: bootargs from --append (kept otherwise) and the
+/// initrd range.
+fn user_dtb(path: &std::path::Path, append: Option<&str>, initrd: Option<(u64, u64)>) -> Result<Vec<u8>, MachineError> {
+    let bytes = crate::loader::read_file(path)?;
+    let bad = |reason: String| MachineError::Dtb { path: path.into(), reason };
+    let mut tree = fdt_parse::parse(&bytes).map_err(bad)?;
+    let chosen = tree.root.child_mut("chosen");
+    if let Some(args) = append {
+        let mut v = args.as_bytes().to_vec();
+        v.push(0);
+        chosen.set("bootargs", v);
+    }
+    if let Some((start, end)) = initrd {
+        chosen.set("linux,initrd-start", start.to_be_bytes().to_vec());
+        chosen.set("linux,initrd-end", end.to_be_bytes().to_vec());
+    }
+    fdt_parse::write(&tree).map_err(bad)
 }
 
 /// The command line a Linux Image gets without --append.
@@ -65,6 +88,8 @@ pub enum MachineError {
     Bus(#[from] BusError),
     #[error("building the device tree: {0}")]
     Fdt(String),
+    #[error("{path}: not a usable device tree blob: {reason}")]
+    Dtb { path: PathBuf, reason: String },
 }
 
 /// Why the machine stopped.
@@ -209,13 +234,21 @@ impl Machine {
                 }
                 None => None,
             };
-            let fdt_cfg = FdtConfig {
-                memory: bus.ram.regions(),
-                bootargs: cfg.append.clone().unwrap_or_else(|| DEFAULT_BOOTARGS.to_string()),
-                initrd,
-                psci_method: if smc { "smc" } else { "hvc" },
+            let dtb = match &cfg.dtb {
+                Some(path) => user_dtb(path, cfg.append.as_deref(), initrd)?,
+                None => {
+                    let fdt_cfg = FdtConfig {
+                        memory: bus.ram.regions(),
+                        bootargs: cfg.append.clone().unwrap_or_else(|| DEFAULT_BOOTARGS.to_string()),
+                        initrd,
+                        psci_method: if smc { "smc" } else { "hvc" },
+                    };
+                    fdt::build(&fdt_cfg).map_err(|e| MachineError::Fdt(e.to_string()))?
+                }
             };
-            let dtb = fdt::build(&fdt_cfg).map_err(|e| MachineError::Fdt(e.to_string()))?;
+            if dtb.len() as u64 > TWO_MIB {
+                return Err(MachineError::Fdt(format!("the device tree is {} bytes; the limit is 2 MiB", dtb.len())));
+            }
             let dst = bus.ram.slice_mut(dtb_addr, dtb.len() as u64).ok_or_else(|| LoadError::OutsideRam {
                 path: cfg.kernel.clone(),
                 what: "device tree after the kernel",

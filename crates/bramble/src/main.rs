@@ -87,6 +87,11 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     initrd: Option<PathBuf>,
 
+    /// Boot a Linux Image with this device tree blob instead of the generated one
+    /// (bramble fills in /chosen: bootargs from --append, the initrd range).
+    #[arg(long, value_name = "FILE")]
+    dtb: Option<PathBuf>,
+
     /// CPU model: which architecture features exist and are reported in ID registers.
     #[arg(long, value_enum, default_value = "cortex-a72")]
     cpu: CpuModel,
@@ -156,6 +161,7 @@ fn run(args: RunArgs) -> ExitCode {
         boot_el: args.boot_el,
         append: args.append.clone(),
         initrd: args.initrd.clone(),
+        dtb: args.dtb.clone(),
         semihosting: args.semihosting,
         features: match args.cpu {
             CpuModel::CortexA72 => Features::CORTEX_A72,

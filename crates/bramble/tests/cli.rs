@@ -294,3 +294,31 @@ fn dtb_subcommand_writes_a_parseable_tree() {
     let bad = bramble(&["dtb", "-o", "/nonexistent/dir/x.dtb"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// A minimal arm64 Image: the 64-byte header (magic, 4K pages) whose first word spins.
+fn tiny_image() -> Vec<u8> {
+    let mut b = vec![0u8; 4096];
+    b[0..4].copy_from_slice(&0x14000000u32.to_le_bytes()); // b .
+    b[16..24].copy_from_slice(&0x10000u64.to_le_bytes()); // image_size
+    b[24..32].copy_from_slice(&0xau64.to_le_bytes()); // flags: LE, 4K, anywhere
+    b[0x38..0x3c].copy_from_slice(&0x644d_5241u32.to_le_bytes());
+    b
+}
+
+#[test]
+fn user_dtb_is_checked_and_used() {
+    let kernel = scratch("tiny-Image");
+    std::fs::write(&kernel, tiny_image()).unwrap();
+    let bad = scratch("bad.dtb");
+    std::fs::write(&bad, b"this is not a device tree blob at all.....").unwrap();
+    let out = bramble(&["run", "--kernel", path_str(&kernel), "--dtb", path_str(&bad)]);
+    assert_input_error(&out, &["bad.dtb", "device tree"]);
+    let good = scratch("good.dtb");
+    assert_eq!(bramble(&["dtb", "-o", path_str(&good)]).status.code(), Some(0));
+    let blob = std::fs::read(&good).unwrap();
+    std::fs::write(&bad, &blob[..blob.len() / 2]).unwrap();
+    let out = bramble(&["run", "--kernel", path_str(&kernel), "--dtb", path_str(&bad)]);
+    assert_input_error(&out, &["bad.dtb", "truncated"]);
+    let out = bramble(&["run", "--kernel", path_str(&kernel), "--dtb", path_str(&good), "--timeout", "0.2"]);
+    assert_eq!(out.status.code(), Some(124), "{}", String::from_utf8_lossy(&out.stderr));
+}
