@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use crate::fdt::{self, FdtConfig};
 use crate::fdt_parse;
-use crate::loader::{load_kernel, LoadError, Loaded, LoadedKind};
+use crate::loader::{load_kernel, place, LoadError, Loaded, LoadedKind};
 use crate::memmap::{GIC_CPU, GIC_DIST, UART0};
 use crate::psci;
 use crate::semihosting::{self, Console, Outcome};
@@ -222,14 +222,7 @@ impl Machine {
                 Some(path) => {
                     let bytes = crate::loader::read_file(path)?;
                     let start = dtb_addr + TWO_MIB;
-                    let dst = bus.ram.slice_mut(start, bytes.len() as u64).ok_or_else(|| LoadError::OutsideRam {
-                        path: path.clone(),
-                        what: "initrd",
-                        addr: start,
-                        size: bytes.len() as u64,
-                        ram: cfg.mem,
-                    })?;
-                    dst.copy_from_slice(&bytes);
+                    place(path, "initrd", &mut bus, start, &bytes, bytes.len() as u64)?;
                     Some((start, start + bytes.len() as u64))
                 }
                 None => None,
@@ -249,14 +242,7 @@ impl Machine {
             if dtb.len() as u64 > TWO_MIB {
                 return Err(MachineError::Fdt(format!("the device tree is {} bytes; the limit is 2 MiB", dtb.len())));
             }
-            let dst = bus.ram.slice_mut(dtb_addr, dtb.len() as u64).ok_or_else(|| LoadError::OutsideRam {
-                path: cfg.kernel.clone(),
-                what: "device tree after the kernel",
-                addr: dtb_addr,
-                size: dtb.len() as u64,
-                ram: cfg.mem,
-            })?;
-            dst.copy_from_slice(&dtb);
+            place(&cfg.kernel, "device tree after the kernel", &mut bus, dtb_addr, &dtb, dtb.len() as u64)?;
             cpu.set_xreg(0, dtb_addr);
         }
         Ok(Self { cpu, bus, loaded, uart, gic, out, err, max_insns: cfg.max_insns })

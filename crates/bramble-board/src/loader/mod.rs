@@ -92,7 +92,7 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
 }
 
 /// Copies `data` to guest RAM at `addr`, reserving `reserve` bytes (>= data.len()).
-fn place(
+pub(crate) fn place(
     path: &Path,
     what: &'static str,
     bus: &mut Bus,
