@@ -171,9 +171,12 @@ fn run(args: RunArgs) -> ExitCode {
     };
     let out = SharedOut::new(Box::new(std::io::stdout()));
     let err = SharedOut::new(Box::new(std::io::stderr()));
-    let input = console::SharedInput::new(console::stdin_input());
+    // Restores the terminal when it goes out of scope, whichever way run() returns.
+    let terminal = console::RawTerminal::enter();
+    let input = console::SharedInput::new(console::stdin_input(terminal.is_active()));
     let deadline = args.timeout.map(|t| Instant::now() + Duration::from_secs_f64(t));
-    let mut should_stop = || deadline.is_some_and(|d| Instant::now() >= d);
+    let quit = || console::QUIT_REQUESTED.load(std::sync::atomic::Ordering::SeqCst);
+    let mut should_stop = || quit() || deadline.is_some_and(|d| Instant::now() >= d);
     let exit = loop {
         let mut machine = match Machine::new(&cfg, out.clone(), err.clone(), Box::new(input.clone())) {
             Ok(m) => m,
@@ -194,6 +197,10 @@ fn run(args: RunArgs) -> ExitCode {
         Exit::PowerOff => ExitCode::SUCCESS,
         Exit::Reset => {
             eprintln!("bramble: guest reset (--no-reboot)");
+            ExitCode::SUCCESS
+        }
+        Exit::Stopped if quit() => {
+            eprintln!("\r\nbramble: terminated by C-a x");
             ExitCode::SUCCESS
         }
         Exit::Stopped => {
