@@ -59,6 +59,19 @@ pub enum StopReason {
     ExceptionLoop { pc: u64, esr: u64, unimp: Option<(u64, u32, &'static str)> },
 }
 
+/// Event counters for `--stats`. Only slow paths count, so the hot loop pays nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Decode-cache misses (instructions decoded rather than found).
+    pub decode_misses: u64,
+    /// TLB lookups made after a micro-TLB miss, and the walks among them.
+    pub tlb_lookups: u64,
+    pub tlb_walks: u64,
+    /// Synchronous exceptions and interrupts taken.
+    pub exceptions: u64,
+    pub interrupts: u64,
+}
+
 /// What interrupts an instruction: an architectural exception, or a reason to stop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Trap {
@@ -129,6 +142,7 @@ pub struct Cpu {
     /// hit is exact whatever wrote the code (self-modifying code needs no invalidation).
     icache: Box<[(u32, Insn)]>,
     logged: HashSet<(u64, u32)>,
+    pub(crate) stats: Stats,
     last_unimp: Option<(u64, u32, &'static str)>,
 }
 
@@ -179,6 +193,7 @@ impl Cpu {
             exceptions_in_a_row: 0,
             icache: vec![(0, decode(0)); ICACHE_ENTRIES].into_boxed_slice(),
             logged: HashSet::new(),
+            stats: Stats::default(),
             last_unimp: None,
         }
     }
@@ -246,6 +261,11 @@ impl Cpu {
     /// Instructions executed so far (including ones that raised an exception).
     pub fn insns(&self) -> u64 {
         self.insns
+    }
+
+    /// Event counters so far.
+    pub fn stats(&self) -> Stats {
+        self.stats
     }
 
     /// Virtual time in core cycles: executed instructions plus idle time.
@@ -441,6 +461,7 @@ impl Cpu {
         } else {
             let d = decode(word);
             *slot = (word, d);
+            self.stats.decode_misses += 1;
             d
         };
         self.next_pc = pc.wrapping_add(4);

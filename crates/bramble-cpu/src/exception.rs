@@ -136,6 +136,7 @@ impl Cpu {
 
     /// Takes a synchronous exception (AArch64.TakeException, J1.1.2).
     pub(crate) fn take_exception(&mut self, e: Exception) {
+        self.stats.exceptions += 1;
         let target = self.target_el(&e);
         let syn = e.syndrome_from(target > self.el);
         let t = target as usize;
@@ -179,6 +180,7 @@ impl Cpu {
     /// Takes an IRQ or FIQ at an instruction boundary: the preferred return address is
     /// the instruction that has not run yet.
     pub(crate) fn take_interrupt(&mut self, fiq: bool, target: u8) {
+        self.stats.interrupts += 1;
         trace!(target: "exc", "{} el{}->el{target} elr={:#x}", if fiq { "FIQ" } else { "IRQ" }, self.el, self.pc);
         self.enter(target, if fiq { VECTOR_FIQ } else { VECTOR_IRQ }, self.pc);
     }

@@ -15,7 +15,7 @@ mod sysreg;
 mod timer;
 mod translate;
 
-pub use cpu::{Cpu, Features, StopReason};
+pub use cpu::{Cpu, Features, Stats, StopReason};
 pub use exception::{Exception, Syndrome};
 pub use sysreg::SysRegs;
 pub use timer::{count_at, CNTFRQ_HZ, CPU_HZ};

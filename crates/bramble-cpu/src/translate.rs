@@ -58,6 +58,7 @@ impl Cpu {
     #[inline(always)]
     fn lookup(&mut self, bus: &Bus, regime: Regime, va: u64, data: bool) -> Result<Translation, Fault> {
         let asid = self.asid(regime);
+        self.stats.tlb_lookups += 1;
         if let Some(t) = self.tlb.lookup(regime, asid, va) {
             return Ok(t);
         }
@@ -73,6 +74,7 @@ impl Cpu {
         va: u64,
         data: bool,
     ) -> Result<Translation, Fault> {
+        self.stats.tlb_walks += 1;
         let regs = self.walk_regs(regime);
         let t = mmu::walk(&regs, va, data, |pa| mmu::read_desc(bus, pa))?;
         self.tlb.insert(regime, asid, va, t);

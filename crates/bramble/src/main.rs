@@ -103,6 +103,10 @@ struct RunArgs {
     /// Exit (code 0) when the guest resets instead of restarting the board.
     #[arg(long)]
     no_reboot: bool,
+
+    /// Print execution statistics to stderr at exit.
+    #[arg(long)]
+    stats: bool,
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -129,6 +133,30 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Dtb(args) => dtb(args),
     }
+}
+
+/// `--stats`: what the run cost, on stderr.
+fn print_stats(m: &Machine, host: Duration) {
+    let s = m.cpu.stats();
+    let insns = m.cpu.insns();
+    let cycles = m.cpu.cycles();
+    let host_s = host.as_secs_f64();
+    let pct = |part: u64, whole: u64| if whole == 0 { 100.0 } else { 100.0 * (1.0 - part as f64 / whole as f64) };
+    eprintln!(
+        "\r\nbramble: {insns} instructions, {cycles} cycles, {:.3} s virtual, {host_s:.3} s host, {:.1} MIPS",
+        cycles as f64 / bramble_board::CPU_HZ as f64,
+        insns as f64 / host_s.max(1e-9) / 1e6
+    );
+    eprintln!(
+        "bramble: decode cache {:.2}% hits ({} decodes); TLB {:.2}% hits ({} walks in {} lookups behind the micro-TLBs); {} exceptions, {} interrupts",
+        pct(s.decode_misses, insns),
+        s.decode_misses,
+        pct(s.tlb_walks, s.tlb_lookups),
+        s.tlb_walks,
+        s.tlb_lookups,
+        s.exceptions,
+        s.interrupts
+    );
 }
 
 fn dtb(args: DtbArgs) -> ExitCode {
@@ -177,6 +205,7 @@ fn run(args: RunArgs) -> ExitCode {
     let deadline = args.timeout.map(|t| Instant::now() + Duration::from_secs_f64(t));
     let quit = || console::QUIT_REQUESTED.load(std::sync::atomic::Ordering::SeqCst);
     let mut should_stop = || quit() || deadline.is_some_and(|d| Instant::now() >= d);
+    let started = Instant::now();
     let exit = loop {
         let mut machine = match Machine::new(&cfg, out.clone(), err.clone(), Box::new(input.clone())) {
             Ok(m) => m,
@@ -185,7 +214,11 @@ fn run(args: RunArgs) -> ExitCode {
                 return ExitCode::from(EXIT_USAGE);
             }
         };
-        match machine.run(&mut should_stop) {
+        let exit = machine.run(&mut should_stop);
+        if args.stats {
+            print_stats(&machine, started.elapsed());
+        }
+        match exit {
             // A guest that resets at once would never reach a time-slice check.
             Exit::Reset if !args.no_reboot && should_stop() => break Exit::Stopped,
             Exit::Reset if !args.no_reboot => log::info!("guest reset: restarting the board"),
