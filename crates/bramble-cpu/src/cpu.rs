@@ -87,7 +87,7 @@ impl From<Exception> for Trap {
 
 pub(crate) type ExecResult = Result<(), Trap>;
 
-const ICACHE_ENTRIES: usize = 1 << 14;
+const ICACHE_ENTRIES: usize = 1 << 16;
 /// Exceptions in a row without a retired instruction before the CPU gives up.
 const EXCEPTION_LOOP_LIMIT: u32 = 16;
 
