@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds a busybox initramfs from Debian's busybox-static (arm64, apt-get download) into the
+# cache directory: an /init that mounts proc, sys and devtmpfs and starts a shell on the
+# console. Skips work already done. Prints the archive's path.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${BRAMBLE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bramble}
+out="$cache/initramfs-busybox.cpio"
+if [ -s "$out" ]; then echo "$out"; exit 0; fi
+"$here/fetch-kernel.sh" >/dev/null  # enables the arm64 architecture if needed
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(cd "$work" && apt-get download -q busybox-static:arm64 >&2) \
+  || { echo "build-initramfs: download of busybox-static failed (offline?)" >&2; exit 1; }
+dpkg-deb -x "$work"/busybox-static_*.deb "$work/pkg"
+root="$work/root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root}
+cp "$work/pkg/bin/busybox" "$root/bin/busybox"
+cat > "$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "bramble: busybox $(busybox | head -1 | cut -d' ' -f2) up, kernel $(uname -r)"
+exec setsid cttyhack sh
+INIT
+chmod 755 "$root/init"
+python3 "$here/mkcpio.py" "$root" "$out.tmp" && mv "$out.tmp" "$out"
+echo "$out"
