@@ -199,7 +199,7 @@ fn lookup(key: u16, cpu: &Cpu) -> Option<(Reg, u8, bool)> {
     let lrcpc = if cpu.features.lrcpc { 1u64 << 20 } else { 0 };
     Some(match key {
         x if x == k(3, 3, 4, 2, 0) => (Nzcv, 0, true),
-        x if x == k(3, 3, 4, 2, 1) => (Daif, 1, true),
+        x if x == k(3, 3, 4, 2, 1) => (Daif, 0, true),
         x if x == k(3, 0, 4, 2, 3) && cpu.features.pan => (Pan, 1, true),
         // ID_AA64MMFR1_EL1: PAN when the model has it; no VHE, HAFDBS, LOR.
         x if x == k(3, 0, 0, 7, 1) => (Const(if cpu.features.pan { 1 << 20 } else { 0 }), 1, false),
@@ -256,7 +256,11 @@ fn lookup(key: u16, cpu: &Cpu) -> Option<(Reg, u8, bool)> {
         x if x == k(3, 0, 0, 0, 5) => (Const(MPIDR_CORE0), 1, false),
         x if x == k(3, 0, 0, 0, 6) => (Const(0), 1, false), // REVIDR_EL1
         x if x == k(3, 3, 0, 0, 1) => (Const(CTR_EL0), 0, false),
-        x if x == k(3, 3, 0, 0, 7) => (Const(DCZID_EL0), 0, false),
+        // DZP (bit 4) reports DC ZVA prohibited: at EL0 when SCTLR_EL1.DZE is clear.
+        x if x == k(3, 3, 0, 0, 7) => {
+            let dzp = cpu.el == 0 && cpu.sys.sctlr[1] & (1 << 14) == 0;
+            (Const(DCZID_EL0 | (dzp as u64) << 4), 0, false)
+        }
         // CNTFRQ_EL0 holds what firmware wrote on hardware; bramble's counter frequency is
         // fixed, so it reads as that and ignores writes (IMPDEF: writes accepted at EL1+).
         x if x == k(3, 3, 14, 0, 0) => (Const(CNTFRQ_HZ), 0, cpu.el >= 1),
@@ -307,6 +311,16 @@ fn lookup(key: u16, cpu: &Cpu) -> Option<(Reg, u8, bool)> {
     })
 }
 
+/// Whether SCTLR_EL1 lets EL0 at a register it controls: UCT (bit 15) for CTR_EL0, UMA
+/// (bit 9) for DAIF.
+fn el0_sctlr_allowed(reg: Reg, sctlr_el1: u64) -> bool {
+    match reg {
+        Reg::Const(CTR_EL0) => sctlr_el1 & (1 << 15) != 0,
+        Reg::Daif => sctlr_el1 & (1 << 9) != 0,
+        _ => true,
+    }
+}
+
 /// Whether CNTKCTL_EL1 lets EL0 at a timer register (D11.2.1): EL0PCTEN (bit 0) for the
 /// physical count, EL0VCTEN (1) for the virtual count, EL0VTEN (8) and EL0PTEN (9) for the
 /// virtual and physical timers. CNTFRQ is readable if either count is.
@@ -325,7 +339,9 @@ impl Cpu {
     fn sysreg_access(&mut self, key: u16, write: bool, rt: u32) -> Result<Reg, Exception> {
         match lookup(key, self) {
             Some((reg, min_el, writable)) if self.el >= min_el && (writable || !write) => {
-                if self.el == 0 && !el0_timer_allowed(reg, self.timer.cntkctl_el1) {
+                if self.el == 0
+                    && !(el0_timer_allowed(reg, self.timer.cntkctl_el1) && el0_sctlr_allowed(reg, self.sys.sctlr[1]))
+                {
                     return Err(Exception::SysRegTrap { iss: sysreg_iss(key, rt, !write) });
                 }
                 Ok(reg)
@@ -468,9 +484,9 @@ fn ccsidr(csselr: u64) -> u64 {
     }
 }
 
-/// ISS of a trapped MSR/MRS (EC 0x18, D17.2.37): Op0, Op2, Op1, CRn, Rt, CRm, direction
+/// ISS of a trapped MSR/MRS/SYS (EC 0x18, D17.2.37): Op0, Op2, Op1, CRn, Rt, CRm, direction
 /// (1 = read).
-fn sysreg_iss(key: u16, rt: u32, read: bool) -> u32 {
+pub(crate) fn sysreg_iss(key: u16, rt: u32, read: bool) -> u32 {
     let k = key as u32;
     let (op0, op1, crn, crm, op2) = (k >> 14, (k >> 11) & 7, (k >> 7) & 15, (k >> 3) & 15, k & 7);
     (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | read as u32

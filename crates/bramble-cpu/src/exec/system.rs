@@ -89,9 +89,26 @@ impl Cpu {
     /// the one place the block translator hooks its invalidation into.
     fn sys_op(&mut self, bus: &mut Bus, op: (u8, u8, u8, u8), v: u64, word: u32) -> ExecResult {
         let (op1, crn, crm, op2) = op;
-        let el0_ok = op1 == 3;
-        if self.el == 0 && !el0_ok {
-            return Err(Exception::Undefined.into());
+        if self.el == 0 {
+            // EL0 may use DC ZVA with SCTLR_EL1.DZE and the cache maintenance to the point
+            // of unification/coherency with SCTLR_EL1.UCI; otherwise they trap to EL1.
+            let sctlr = self.sys.sctlr[1];
+            let allowed = match (op1, crn, crm, op2) {
+                (3, 7, 4, 1) => Some(sctlr & (1 << 14) != 0),
+                (3, 7, 5, 1) | (3, 7, 10, 1) | (3, 7, 11, 1) | (3, 7, 12, 1) | (3, 7, 14, 1) => {
+                    Some(sctlr & (1 << 26) != 0)
+                }
+                _ => None,
+            };
+            match allowed {
+                Some(true) => {}
+                Some(false) => {
+                    let key = bramble_decode::sysreg_key(1, op1 as u32, crn as u32, crm as u32, op2 as u32);
+                    let rt = word & 31;
+                    return Err(Exception::SysRegTrap { iss: crate::sysreg::sysreg_iss(key, rt, false) }.into());
+                }
+                None => return Err(Exception::Undefined.into()),
+            }
         }
         match (op1, crn, crm, op2) {
             // DC ZVA
@@ -124,6 +141,32 @@ impl Cpu {
 #[cfg(test)]
 mod tests {
     use crate::exec::testutil::run_with;
+
+    #[test]
+    fn el0_cache_maintenance_and_ctr_follow_sctlr() {
+        let el0 = |sctlr_bits: u64| {
+            move |cpu: &mut crate::Cpu, _: &mut bramble_mem::Bus| {
+                cpu.el = 0;
+                cpu.spsel = false;
+                cpu.sys.sctlr[1] = (cpu.sys.sctlr[1] & !((1 << 14) | (1 << 15) | (1 << 26))) | sctlr_bits;
+                cpu.sys.vbar[1] = 0x8_0000;
+            }
+        };
+        // dc zva, x1 with DZE clear: EC 0x18, Op0 = 1, Op1 = 3, CRn = 7, Rt = 1, CRm = 4.
+        let (cpu, _) = run_with(&[0xd50b7421], &[(1, 0x4000)], el0(0));
+        assert_eq!(cpu.sys.esr[1] >> 26, 0x18);
+        assert_eq!(cpu.sys.esr[1] & 0x1ff_ffff, (1 << 20) | (1 << 17) | (3 << 14) | (7 << 10) | (1 << 5) | (4 << 1));
+        let (cpu, _) = run_with(&[0xd50b7421], &[(1, 0x4000)], el0(1 << 14));
+        assert_eq!(cpu.el(), 0, "DZE set: DC ZVA runs at EL0");
+        // mrs x0, ctr_el0 traps without UCT and reads with it.
+        let (cpu, _) = run_with(&[0xd53b0020], &[], el0(0));
+        assert_eq!(cpu.sys.esr[1] >> 26, 0x18);
+        let (cpu, _) = run_with(&[0xd53b0020], &[], el0(1 << 15));
+        assert_eq!(cpu.xreg(0), 0x8444_c004);
+        // ic ivau, x1 needs UCI.
+        let (cpu, _) = run_with(&[0xd50b7521], &[(1, 0x4000)], el0(0));
+        assert_eq!(cpu.sys.esr[1] >> 26, 0x18);
+    }
 
     #[test]
     fn wfi_at_el0_traps_when_ntwi_is_clear() {
