@@ -2,7 +2,7 @@
 # Times the cpubound test ROM (about 0.15 billion guest instructions of integer work)
 # under bramble's interpreter and under qemu-system-aarch64's TCG (virt board, EL3,
 # semihosting) in one run, and prints the ratio. Needs qemu-system-aarch64
-# (BRAMBLE_WITH_QEMU=1 scripts/setup.sh) and bc. Timings are informational, never a test.
+# (installed by scripts/setup.sh) and bc. Timings are informational, never a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}

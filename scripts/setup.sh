@@ -8,9 +8,12 @@ need_apt=()
 command -v aarch64-linux-gnu-gcc >/dev/null || need_apt+=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu)
 command -v make >/dev/null || need_apt+=(make)
 command -v dtc >/dev/null || need_apt+=(device-tree-compiler)
-if [ "${BRAMBLE_WITH_QEMU:-0}" = 1 ] && ! command -v qemu-system-aarch64 >/dev/null; then
+# QEMU proves the test ROMs' expected values on a reference CPU (make check-qemu) and is
+# the reference in scripts/bench-vs-qemu.sh; BRAMBLE_WITH_QEMU=0 skips it.
+if [ "${BRAMBLE_WITH_QEMU:-1}" = 1 ] && ! command -v qemu-system-aarch64 >/dev/null; then
   need_apt+=(qemu-system-arm)
 fi
+command -v bc >/dev/null || need_apt+=(bc)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null; then
     echo "setup: apt-get not found; install ${need_apt[*]} by hand" >&2

@@ -7,8 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== build test ROMs"
+echo "== build test ROMs and prove their expected values under QEMU"
 make -s -C test-roms
+if command -v qemu-system-aarch64 >/dev/null; then
+  make -s -C test-roms check-qemu
+else
+  echo "qemu-system-aarch64 not installed (BRAMBLE_WITH_QEMU=0): ROM expectations not re-proven"
+fi
 
 echo "== cargo fmt / clippy"
 cargo fmt --all -- --check
