@@ -18,15 +18,8 @@ fn words_random(n: usize) -> Vec<u32> {
         .collect()
 }
 
-const INTEGER_MIX: [u32; 16] = [
-    0xf8637804, // ldr x4, [x0, x3, lsl #3]
-    0x8b040042, // add x2, x2, x4
-    0xca420c84, // eor x4, x4, x2, lsr #3
-    0xf8237804, // str x4, [x0, x3, lsl #3]
-    0x91000463, // add x3, x3, #1
-    0x92402463, // and x3, x3, #0x3ff
-    0xf1000421, // subs x1, x1, #1
-    0x54ffff21, // b.ne .-0x1c
+/// The integer loop's body followed by call/return, compare-and-branch, divide and MRS.
+const OTHER_WORDS: [u32; 8] = [
     0xa9bf7bfd, // stp x29, x30, [sp, #-16]!
     0x910003fd, // mov x29, sp
     0x94000010, // bl .+0x40
@@ -38,7 +31,8 @@ const INTEGER_MIX: [u32; 16] = [
 ];
 
 fn bench(c: &mut Criterion) {
-    let mix: Vec<u32> = INTEGER_MIX.iter().copied().cycle().take(4096).collect();
+    let mix: Vec<u32> =
+        bramble_benches::INTEGER_LOOP_BODY.iter().chain(OTHER_WORDS.iter()).copied().cycle().take(4096).collect();
     let random = words_random(4096);
     let mut g = c.benchmark_group("decode");
     g.throughput(Throughput::Elements(4096));

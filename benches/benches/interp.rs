@@ -9,22 +9,15 @@ use bramble_cpu::{Cpu, Features};
 use bramble_mem::{Bus, Ram};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-const LOOP: [u32; 12] = [
+/// Sets up the loop's registers, then falls into bramble_benches::INTEGER_LOOP_BODY.
+const PROLOGUE: [u32; 4] = [
     0xd2a00020, // mov x0, #0x10000
     0xd2a80001, // mov x1, #0x40000000   (iterations: far more than one run uses)
     0xd2800002, // mov x2, #0
     0xd2800003, // mov x3, #0
-    0xf8637804, // loop: ldr x4, [x0, x3, lsl #3]
-    0x8b040042, // add x2, x2, x4
-    0xca420c84, // eor x4, x4, x2, lsr #3
-    0xf8237804, // str x4, [x0, x3, lsl #3]
-    0x91000463, // add x3, x3, #1
-    0x92402463, // and x3, x3, #0x3ff
-    0xf1000421, // subs x1, x1, #1
-    0x54ffff21, // b.ne loop
 ];
 
-/// Turns the EL1 MMU on from x0 (MAIR), x1 (TCR), x2 (TTBR0), then falls into the loop.
+/// Turns the EL1 MMU on from x0 (MAIR), x1 (TCR), x2 (TTBR0), then falls into the prologue.
 const MMU_ON: [u32; 7] = [
     0xd518a200, // msr mair_el1, x0
     0xd5182041, // msr tcr_el1, x1
@@ -40,7 +33,8 @@ const TABLES: u64 = 0x40_0000;
 fn machine(mmu: bool) -> (Cpu, Bus) {
     let mut bus = Bus::new(Ram::new(16 << 20).expect("16 MiB of RAM"));
     let prologue: &[u32] = if mmu { &MMU_ON } else { &[] };
-    for (i, w) in prologue.iter().chain(LOOP.iter()).enumerate() {
+    let code = prologue.iter().chain(PROLOGUE.iter()).chain(bramble_benches::INTEGER_LOOP_BODY.iter());
+    for (i, w) in code.enumerate() {
         bus.ram.write(0x8_0000 + 4 * i as u64, 4, *w as u64);
     }
     let mut cpu = Cpu::new(Features::CORTEX_A72, 1);

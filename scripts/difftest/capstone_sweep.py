@@ -34,6 +34,8 @@ import capstone
 
 DEFAULT_CLASSIFIER = "target/release/examples/classify"
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from paths import default_path  # noqa: E402
 
 
 def bits(w, hi, lo):
@@ -342,15 +344,6 @@ def self_test(args):
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
     return 0 if passed == len(results) else 1
-
-
-def default_path(rel):
-    """`rel` if it exists relative to the current directory, else relative to the
-    repository root (two levels above this script)."""
-    if os.path.exists(rel):
-        return rel
-    alt = os.path.join(HERE, "..", "..", rel)
-    return os.path.normpath(alt) if os.path.exists(alt) else rel
 
 
 def main():

@@ -35,6 +35,7 @@ from unicorn import UC_PROT_READ, UC_PROT_WRITE, UC_PROT_EXEC, UC_PROT_ALL  # no
 from unicorn import arm64_const as A  # noqa: E402
 
 import a64enc as E  # noqa: E402
+from paths import default_path  # noqa: E402
 import generators as G  # noqa: E402
 
 M64 = (1 << 64) - 1
@@ -633,15 +634,6 @@ def self_test(args):
 
 
 # =========================================================================================
-
-
-def default_path(rel):
-    """`rel` if it exists relative to the current directory, else relative to the
-    repository root (two levels above this script)."""
-    if os.path.exists(rel):
-        return rel
-    alt = os.path.join(HERE, "..", "..", rel)
-    return os.path.normpath(alt) if os.path.exists(alt) else rel
 
 
 def main():
