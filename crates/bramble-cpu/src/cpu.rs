@@ -95,6 +95,8 @@ const EXCEPTION_LOOP_LIMIT: u32 = 16;
 pub struct Cpu {
     /// X0..X30; index 31 always reads zero (XZR) and writes to XZR land in index 32.
     pub(crate) x: [u64; 33],
+    /// V0..V31, the SIMD&FP registers; B/H/S/D views are the low bits.
+    pub(crate) v: [u128; 32],
     pub(crate) pc: u64,
     pub(crate) next_pc: u64,
     /// N, Z, C, V in bits 31..28, as the NZCV system register holds them.
@@ -163,6 +165,7 @@ impl Cpu {
         let el = el.min(3);
         Self {
             x: [0; 33],
+            v: [0; 32],
             pc: 0,
             next_pc: 0,
             nzcv: 0,
@@ -230,6 +233,36 @@ impl Cpu {
         if n < 31 {
             self.x[n] = v;
         }
+    }
+
+    /// Reads V`n` (0..=31) as a 128-bit value (lane 0 in the low bits).
+    pub fn vreg(&self, n: usize) -> u128 {
+        self.v[n & 31]
+    }
+
+    /// Writes V`n` (0..=31).
+    pub fn set_vreg(&mut self, n: usize, v: u128) {
+        self.v[n & 31] = v;
+    }
+
+    /// FPCR, as `MRS Xt, FPCR` reads it.
+    pub fn fpcr(&self) -> u32 {
+        self.sys.fpcr as u32
+    }
+
+    /// Sets FPCR (reserved bits are ignored, as by `MSR FPCR, Xt`).
+    pub fn set_fpcr(&mut self, v: u32) {
+        self.sys.fpcr = v as u64 & crate::sysreg::FPCR_MASK;
+    }
+
+    /// FPSR, as `MRS Xt, FPSR` reads it.
+    pub fn fpsr(&self) -> u32 {
+        self.sys.fpsr as u32
+    }
+
+    /// Sets FPSR (reserved bits are ignored).
+    pub fn set_fpsr(&mut self, v: u32) {
+        self.sys.fpsr = v as u64 & crate::sysreg::FPSR_MASK;
     }
 
     /// The stack pointer currently selected.

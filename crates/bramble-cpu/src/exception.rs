@@ -33,6 +33,9 @@ pub enum Exception {
     SysRegTrap { iss: u32 },
     /// WFI (false) or WFE (true) trapped by SCTLR_EL1.nTWI/nTWE (EC 0x01).
     WfxTrap { wfe: bool },
+    /// SIMD&FP access trapped by CPACR_EL1.FPEN, CPTR_EL2.TFP or CPTR_EL3.TFP (EC 0x07),
+    /// taken to `el`.
+    FpAccessTrap { el: u8 },
 }
 
 /// Exception class values (ESR_ELx.EC).
@@ -47,6 +50,7 @@ mod ec {
     pub const SP_ALIGN: u64 = 0x26;
     pub const SYSREG: u64 = 0x18;
     pub const WFX: u64 = 0x01;
+    pub const FP_ACCESS: u64 = 0x07;
     pub const BRK64: u64 = 0x3c;
 }
 
@@ -96,6 +100,7 @@ impl Exception {
             Exception::SysRegTrap { iss } => (ec::SYSREG, iss as u64, None),
             // CV = 1, COND = 0b1110 (always) as for every trapped AArch64 instruction; TI.
             Exception::WfxTrap { wfe } => (ec::WFX, (1 << 24) | (0xe << 20) | wfe as u64, None),
+            Exception::FpAccessTrap { .. } => (ec::FP_ACCESS, (1 << 24) | (0xe << 20), None),
         };
         Syndrome { ec, iss, far }
     }
@@ -130,6 +135,7 @@ impl Cpu {
         match e {
             Exception::Hvc(_) => self.el.max(2),
             Exception::Smc(_) => 3,
+            Exception::FpAccessTrap { el } => *el,
             _ => self.el.max(1),
         }
     }

@@ -24,6 +24,7 @@ pub struct SysRegs {
     pub cpacr_el1: u64,
     pub hcr_el2: u64,
     pub scr_el3: u64,
+    pub cptr_el2: u64,
     pub cptr_el3: u64,
     pub par_el1: u64,
     /// TTBR0/TCR/MAIR/AMAIR of EL1 (index 1), EL2 and EL3; index 0 unused.
@@ -51,6 +52,16 @@ const CTR_EL0: u64 = 0x8444_c004;
 const DCZID_EL0: u64 = 4;
 /// Bytes DC ZVA zeroes, from DCZID_EL0.BS.
 pub(crate) const DC_ZVA_BYTES: u64 = 4 << DCZID_EL0;
+/// FPCR bits that exist without AArch32 and FEAT_FP16: AHP, DN, FZ and RMode. The trap
+/// enables read as zero (no FP exception trapping), as do FZ16, Len and Stride.
+pub(crate) const FPCR_MASK: u64 = 0x07c0_0000;
+/// FPSR bits that exist without AArch32: QC and the cumulative flags IDC, IXC, UFC, OFC,
+/// DZC, IOC.
+pub(crate) const FPSR_MASK: u64 = 0x0800_009f;
+/// CPTR_EL2 (non-VHE) RES1 bits: 13, 12 and 9:0.
+const CPTR_EL2_RES1: u64 = 0x33ff;
+/// CPTR_EL2/EL3.TFP: trap SIMD&FP accesses.
+pub(crate) const CPTR_TFP: u64 = 1 << 10;
 /// SCTLR_ELx reset value on the Cortex-A72: RES1 bits, SA/SA0 set, MMU and caches off.
 const SCTLR_RESET: u64 = 0x00c5_0838;
 
@@ -69,6 +80,7 @@ impl SysRegs {
             cpacr_el1: 0,
             hcr_el2: 0,
             scr_el3: 0,
+            cptr_el2: CPTR_EL2_RES1,
             cptr_el3: 0,
             par_el1: 0,
             ttbr0: [0; 4],
@@ -106,6 +118,7 @@ enum Reg {
     CpacrEl1,
     HcrEl2,
     ScrEl3,
+    CptrEl2,
     CptrEl3,
     ParEl1,
     Ttbr0(usize),
@@ -153,7 +166,6 @@ const PLAIN: &[(u16, u8, &str)] = &[
     (k(3, 6, 5, 1, 0), 3, "AFSR0_EL3"),
     (k(3, 6, 5, 1, 1), 3, "AFSR1_EL3"),
     (k(3, 4, 1, 1, 1), 2, "MDCR_EL2"),
-    (k(3, 4, 1, 1, 2), 2, "CPTR_EL2"),
     (k(3, 4, 1, 1, 3), 2, "HSTR_EL2"),
     (k(3, 4, 1, 1, 7), 2, "HACR_EL2"),
     (k(3, 4, 2, 1, 0), 2, "VTTBR_EL2"),
@@ -234,6 +246,7 @@ fn lookup(key: u16, cpu: &Cpu) -> Option<(Reg, u8, bool)> {
         x if x == k(3, 0, 1, 0, 2) => (CpacrEl1, 1, true),
         x if x == k(3, 4, 1, 1, 0) => (HcrEl2, 2, true),
         x if x == k(3, 6, 1, 1, 0) => (ScrEl3, 3, true),
+        x if x == k(3, 4, 1, 1, 2) => (CptrEl2, 2, true),
         x if x == k(3, 6, 1, 1, 2) => (CptrEl3, 3, true),
         x if x == k(3, 0, 7, 4, 0) => (ParEl1, 1, true),
         x if x == k(3, 0, 2, 0, 0) => (Ttbr0(1), 1, true),
@@ -339,6 +352,9 @@ impl Cpu {
     fn sysreg_access(&mut self, key: u16, write: bool, rt: u32) -> Result<Reg, Exception> {
         match lookup(key, self) {
             Some((reg, min_el, writable)) if self.el >= min_el && (writable || !write) => {
+                if matches!(reg, Reg::Fpcr | Reg::Fpsr) {
+                    self.check_fp_enabled()?;
+                }
                 if self.el == 0
                     && !(el0_timer_allowed(reg, self.timer.cntkctl_el1) && el0_sctlr_allowed(reg, self.sys.sctlr[1]))
                 {
@@ -378,6 +394,7 @@ impl Cpu {
             CpacrEl1 => s.cpacr_el1,
             HcrEl2 => s.hcr_el2,
             ScrEl3 => s.scr_el3,
+            CptrEl2 => s.cptr_el2,
             CptrEl3 => s.cptr_el3,
             ParEl1 => s.par_el1,
             Ttbr0(i) => s.ttbr0[i],
@@ -440,6 +457,7 @@ impl Cpu {
             CpacrEl1 => s.cpacr_el1 = v & (3 << 20),
             HcrEl2 => s.hcr_el2 = v,
             ScrEl3 => s.scr_el3 = v,
+            CptrEl2 => s.cptr_el2 = v | CPTR_EL2_RES1,
             CptrEl3 => s.cptr_el3 = v,
             ParEl1 => s.par_el1 = v,
             Ttbr0(i) => s.ttbr0[i] = v,
@@ -451,8 +469,8 @@ impl Cpu {
             Plain(i) => s.plain[i] = v,
             Csselr => s.csselr_el1 = v & 0xf,
             Oslar => s.os_lock = v & 1 != 0,
-            Fpcr => s.fpcr = v & 0x07ff_9f00,
-            Fpsr => s.fpsr = v & 0xf800_009f,
+            Fpcr => s.fpcr = v & FPCR_MASK,
+            Fpsr => s.fpsr = v & FPSR_MASK,
             CurrentEl | Const(_) | Timer(_) | Ccsidr | Oslsr => return Err(Exception::Undefined.into()),
         }
         // A new ASID or table base changes what the micro-TLBs' single pages mean.

@@ -15,6 +15,7 @@ use bramble_mem::Bus;
 use crate::cpu::{Cpu, ExecResult};
 use crate::exception::{fsc, Exception};
 use crate::mmu::Access;
+use crate::sysreg::CPTR_TFP;
 
 impl Cpu {
     #[inline(always)]
@@ -48,6 +49,34 @@ impl Cpu {
             self.log_unimp(word, what, &"");
         }
         Exception::Undefined
+    }
+
+    /// The single SIMD&FP access check (AArch64.CheckFPAdvSIMDEnabled): every FP and
+    /// Advanced SIMD instruction, and FPCR/FPSR accesses, pass through here first.
+    #[inline(always)]
+    pub(crate) fn check_fp_enabled(&self) -> Result<(), Exception> {
+        const FPEN: u64 = 3 << 20;
+        if self.sys.cpacr_el1 & FPEN == FPEN && (self.sys.cptr_el2 | self.sys.cptr_el3) & CPTR_TFP == 0 {
+            return Ok(());
+        }
+        self.fp_access_trap()
+    }
+
+    /// The trap checks in priority order: CPACR_EL1.FPEN (EL0/EL1, to EL1; FPEN = 01 traps
+    /// EL0 only), CPTR_EL2.TFP (EL0..EL2, to EL2), CPTR_EL3.TFP (every EL, to EL3).
+    #[cold]
+    fn fp_access_trap(&self) -> Result<(), Exception> {
+        let fpen = (self.sys.cpacr_el1 >> 20) & 3;
+        if self.el <= 1 && (fpen == 0 || fpen == 2 || (fpen == 1 && self.el == 0)) {
+            return Err(Exception::FpAccessTrap { el: 1 });
+        }
+        if self.el <= 2 && self.sys.cptr_el2 & CPTR_TFP != 0 {
+            return Err(Exception::FpAccessTrap { el: 2 });
+        }
+        if self.sys.cptr_el3 & CPTR_TFP != 0 {
+            return Err(Exception::FpAccessTrap { el: 3 });
+        }
+        Ok(())
     }
 
     /// Whether SP alignment checking applies at the current EL (SCTLR_ELx.SA/SA0).
