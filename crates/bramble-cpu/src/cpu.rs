@@ -22,13 +22,15 @@ pub struct Features {
     pub lrcpc: bool,
     /// Privileged access never (FEAT_PAN).
     pub pan: bool,
+    /// The cryptographic extension: AES and PMULL (FEAT_AES, FEAT_PMULL), SHA1 and SHA256.
+    pub crypto: bool,
 }
 
 impl Features {
     /// The Raspberry Pi 4's Cortex-A72 (Armv8.0-A with CRC32).
-    pub const CORTEX_A72: Self = Self { crc32: true, lse: false, lrcpc: false, pan: false };
+    pub const CORTEX_A72: Self = Self { crc32: true, lse: false, lrcpc: false, pan: false, crypto: false };
     /// Everything bramble implements.
-    pub const MAX: Self = Self { crc32: true, lse: true, lrcpc: true, pan: true };
+    pub const MAX: Self = Self { crc32: true, lse: true, lrcpc: true, pan: true, crypto: true };
 }
 
 /// Why [`Cpu::run`] returned. The CPU never exits the process or panics on guest input.

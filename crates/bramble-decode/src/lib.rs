@@ -6,8 +6,10 @@
 //! come out typed ([`Xz`] vs [`Xs`]) with immediates already scaled.
 
 mod helpers;
+mod simd;
 
 pub use helpers::{decode_bit_masks, ldst_valid, logic_imm, sext, sysreg_key};
+pub use simd::*;
 
 /// A general-purpose register number where 31 means the zero register (XZR/WZR).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -111,9 +113,35 @@ mod tests {
     }
 
     #[test]
-    fn udf_and_fp_space_are_unallocated() {
+    fn udf_is_unallocated() {
         assert_eq!(decode(0x0000_0000), Insn::Unallocated);
-        // fadd d0, d1, d2 (FP/SIMD is not in this spec yet)
-        assert_eq!(decode(0x1e622820), Insn::Unallocated);
+    }
+
+    #[test]
+    fn decodes_fp_and_simd() {
+        // fadd d0, d1, d2
+        assert_eq!(decode(0x1e622820), Insn::Fp(Fp::FpDp2 { ftype: 1, rm: 2, opcode: 2, rn: 1, rd: 0 }));
+        // ldr q0, [x1, #16]
+        assert_eq!(
+            decode(0x3dc00420),
+            Insn::SimdLdSt(SimdLdSt::FpLdstUimm { rn: Xs::new(1), rt: 0, load: true, scale: 4, off: 16 })
+        );
+        // add v0.4s, v1.4s, v2.4s
+        assert_eq!(
+            decode(0x4ea28420),
+            Insn::Simd(Simd::Simd3Same { q: true, u: false, size: 2, rm: 2, opcode: 0x10, rn: 1, rd: 0 })
+        );
+        // ld1 {v0.16b}, [x0]
+        assert!(matches!(decode(0x4c407000), Insn::SimdLdSt(SimdLdSt::LdStMulti { .. })));
+    }
+
+    #[test]
+    fn reserved_fp_simd_encodings_are_unallocated() {
+        // fcvt d0, d0 (to its own precision)
+        assert_eq!(decode(0x1e62c000), Insn::Unallocated);
+        // add v0.1d, v1.1d, v2.1d (64-bit lanes need 128 bits)
+        assert_eq!(decode(0x0ee28420), Insn::Unallocated);
+        // fadd h0, h1, h2 (FEAT_FP16)
+        assert_eq!(decode(0x1ee22820), Insn::Unallocated);
     }
 }

@@ -7,7 +7,10 @@ mod dp_imm;
 mod dp_reg;
 mod ldst;
 mod ldst_excl;
+mod simd;
+mod simd_ldst;
 mod system;
+pub(crate) mod vreg;
 
 use bramble_decode::{Insn, Xs};
 use bramble_mem::Bus;
@@ -30,6 +33,12 @@ impl Cpu {
             Insn::LdSt(i) => self.exec_ldst(bus, i, word),
             Insn::Exception(i) => self.exec_exception(i, word),
             Insn::System(i) => self.exec_system(bus, i, word),
+            Insn::SimdLdSt(i) => self.exec_simd_ldst(bus, i),
+            Insn::Simd(i) => self.exec_simd(i),
+            Insn::Fp(_) => {
+                self.check_fp_enabled()?;
+                Err(self.unallocated(word).into())
+            }
             Insn::Unallocated => Err(self.unallocated(word).into()),
         }
     }

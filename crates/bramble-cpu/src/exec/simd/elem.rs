@@ -1,0 +1,75 @@
+//! Advanced SIMD (scalar) x indexed element (C4.1.95.29/.18): multiplies whose second
+//! operand is one lane of Vm, replicated. Integer forms reuse the three-same and
+//! three-different lane code; the FP forms (FMLA, FMLS, FMUL, FMULX) go to `fp_vec.rs`.
+
+use crate::cpu::{Cpu, ExecResult};
+use crate::exec::vreg::{elem, ones, replicate};
+
+impl Cpu {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn simd_elem(
+        &mut self,
+        scalar: bool,
+        q: bool,
+        u: bool,
+        size: u8,
+        l: u8,
+        m: u8,
+        rm: u8,
+        opcode: u8,
+        h: u8,
+        rn: u8,
+        rd: u8,
+    ) -> ExecResult {
+        // H lanes: index H:L:M with Vm in V0..V15; S lanes: H:L with M extending Rm; D: H.
+        let (index, rm) = match size {
+            1 => ((h << 2 | l << 1 | m) as usize, rm),
+            2 => ((h << 1 | l) as usize, m << 4 | rm),
+            _ => (h as usize, m << 4 | rm),
+        };
+        let is_fp = matches!(opcode, 0x1 | 0x5 | 0x9);
+        if is_fp {
+            return self.simd_fp_elem(scalar, q, u, size, index, rm, opcode, rn, rd);
+        }
+        let e = 8u32 << size;
+        let x = elem(self.vr(rm), index, e);
+        let b = replicate(x, e);
+        let (n, d) = (self.vr(rn), self.vr(rd));
+        if scalar {
+            let r = match opcode {
+                0xc | 0xd => {
+                    let m1 = ones(e) as u128;
+                    self.lanes_3same(opcode == 0xd, size, 0x16, n & m1, b & m1, 0) & m1
+                }
+                _ => self.s3diff_value(size, elem_to_diff(opcode), elem(n, 0, e), x, d) as u128 & ones(2 * e) as u128,
+            };
+            self.set_vr(rd, r);
+            return Ok(());
+        }
+        let r = match opcode {
+            0x8 => self.lanes_3same(false, size, 0x13, n, b, d),
+            0x0 => self.lanes_3same(false, size, 0x12, n, b, d),
+            0x4 => self.lanes_3same(true, size, 0x12, n, b, d),
+            0xc | 0xd => self.lanes_3same(opcode == 0xd, size, 0x16, n, b, d),
+            _ => {
+                let r = self.long_3diff(q, u, size, elem_to_diff(opcode), n, b, d);
+                self.set_vr(rd, r);
+                return Ok(());
+            }
+        };
+        self.set_vq(rd, r, q);
+        Ok(())
+    }
+}
+
+/// The three-different opcode of a long by-element operation.
+fn elem_to_diff(opcode: u8) -> u8 {
+    match opcode {
+        0x2 => 0x8, // xMLAL
+        0x3 => 0x9, // SQDMLAL
+        0x6 => 0xa, // xMLSL
+        0x7 => 0xb, // SQDMLSL
+        0xa => 0xc, // xMULL
+        _ => 0xd,   // SQDMULL
+    }
+}
