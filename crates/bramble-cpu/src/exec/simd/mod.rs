@@ -128,3 +128,6 @@ pub(crate) fn pmul(a: u64, b: u64, e: u32) -> u128 {
     }
     r
 }
+
+#[cfg(test)]
+mod tests;
