@@ -208,6 +208,7 @@ fn lookup(key: u16, cpu: &Cpu) -> Option<(Reg, u8, bool)> {
     use Reg::*;
     let lse = if cpu.features.lse { 2u64 << 20 } else { 0 };
     let crc = if cpu.features.crc32 { 1u64 << 16 } else { 0 };
+    let crypto = if cpu.features.crypto { (2 << 4) | (1 << 8) | (1 << 12) } else { 0 };
     let lrcpc = if cpu.features.lrcpc { 1u64 << 20 } else { 0 };
     Some(match key {
         x if x == k(3, 3, 4, 2, 0) => (Nzcv, 0, true),
@@ -295,10 +296,11 @@ fn lookup(key: u16, cpu: &Cpu) -> Option<(Reg, u8, bool)> {
         x if x == k(3, 7, 14, 2, 0) => (Timer(TimerReg::Tval(SECURE_PHYS)), 3, true),
         x if x == k(3, 7, 14, 2, 1) => (Timer(TimerReg::Ctl(SECURE_PHYS)), 3, true),
         x if x == k(3, 7, 14, 2, 2) => (Timer(TimerReg::Cval(SECURE_PHYS)), 3, true),
-        // ID_AA64PFR0_EL1: EL0-EL3 AArch64 only; FP/AdvSIMD not implemented yet (0xf).
-        x if x == k(3, 0, 0, 4, 0) => (Const(0x00ff_1111), 1, false),
-        // ID_AA64ISAR0_EL1: CRC32, atomics as the model says.
-        x if x == k(3, 0, 0, 6, 0) => (Const(crc | lse), 1, false),
+        // ID_AA64PFR0_EL1: EL0-EL3 AArch64 only; FP and AdvSIMD implemented (0), without
+        // half-precision arithmetic (FEAT_FP16 would be 1).
+        x if x == k(3, 0, 0, 4, 0) => (Const(0x0000_1111), 1, false),
+        // ID_AA64ISAR0_EL1: AES with PMULL, SHA1, SHA256, CRC32, atomics as the model says.
+        x if x == k(3, 0, 0, 6, 0) => (Const(crc | lse | crypto), 1, false),
         // ID_AA64ISAR1_EL1: LRCPC.
         x if x == k(3, 0, 0, 6, 1) => (Const(lrcpc), 1, false),
         // ID_AA64MMFR0_EL1: 44-bit PA, 16-bit ASID, SNSMem, 4K and 64K granules as the

@@ -5,9 +5,10 @@ mod atomic;
 mod branch;
 mod dp_imm;
 mod dp_reg;
+pub(crate) mod fp;
 mod ldst;
 mod ldst_excl;
-mod simd;
+pub(crate) mod simd;
 mod simd_ldst;
 mod system;
 pub(crate) mod vreg;
@@ -35,10 +36,7 @@ impl Cpu {
             Insn::System(i) => self.exec_system(bus, i, word),
             Insn::SimdLdSt(i) => self.exec_simd_ldst(bus, i),
             Insn::Simd(i) => self.exec_simd(i),
-            Insn::Fp(_) => {
-                self.check_fp_enabled()?;
-                Err(self.unallocated(word).into())
-            }
+            Insn::Fp(i) => self.exec_fp(i),
             Insn::Unallocated => Err(self.unallocated(word).into()),
         }
     }

@@ -16,6 +16,8 @@ mod two_misc;
 
 use bramble_decode::Simd;
 
+pub(crate) use modimm::vfp_expand_imm;
+
 use super::vreg::{ones, sx};
 use crate::cpu::{Cpu, ExecResult};
 
