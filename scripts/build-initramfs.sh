@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds a busybox initramfs from Debian's busybox-static (arm64, apt-get download) into the
 # cache directory: an /init that mounts proc, sys and devtmpfs and starts a shell on the
-# console. Skips work already done. Prints the archive's path.
+# console, or, with `bramble.test` on the kernel command line, runs /bramble-test.sh (the
+# boot test's guest script) and powers off. Skips work already done. Prints the archive's
+# path.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${BRAMBLE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bramble}
-out="$cache/initramfs-busybox.cpio"
+# The file name carries the layout version: bump it when /init changes.
+out="$cache/initramfs-busybox-v3.cpio"
 if [ -s "$out" ]; then echo "$out"; exit 0; fi
 "$here/fetch-kernel.sh" >/dev/null  # enables the arm64 architecture if needed
 work=$(mktemp -d)
@@ -23,8 +26,29 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "bramble: busybox $(busybox | head -1 | cut -d' ' -f2) up, kernel $(uname -r)"
+if grep -q bramble.test /proc/cmdline; then
+  sh /bramble-test.sh
+  poweroff -f
+fi
 exec setsid cttyhack sh
 INIT
 chmod 755 "$root/init"
+# The boot test's guest side: everything it prints is checked by scripts/boot_test.py.
+cat > "$root/bramble-test.sh" <<'TEST'
+echo "BRAMBLE-TEST: begin"
+uname -a
+cat /proc/cpuinfo
+dmesg
+mkdir -p /mnt/tmp
+mount -t tmpfs tmpfs /mnt/tmp
+dd if=/dev/zero of=/mnt/tmp/zero bs=65536 count=64 2>/dev/null
+echo "BRAMBLE-TEST: sha256 $(sha256sum /mnt/tmp/zero | cut -d' ' -f1)"
+grep -E 'tmpfs /mnt/tmp' /proc/mounts
+# A line typed on the host console arrives through the UART's receive interrupt.
+read -r line
+echo "BRAMBLE-TEST: read '$line'"
+cat /proc/interrupts
+echo "BRAMBLE-TEST: end"
+TEST
 python3 "$here/mkcpio.py" "$root" "$out.tmp" && mv "$out.tmp" "$out"
 echo "$out"

@@ -24,7 +24,11 @@ cargo test --workspace --quiet
 
 echo "== boot Debian's stock arm64 kernel (fetched with apt-get download) to the root mount"
 cargo build --release --quiet -p bramble
-python3 scripts/boot_smoke.py "$(scripts/fetch-kernel.sh)" --timeout 300
+kernel=$(scripts/fetch-kernel.sh)
+python3 scripts/boot_smoke.py "$kernel" --timeout 300
+
+echo "== boot it with the busybox initramfs: the guest runs a script and powers off (QEMU timed alongside)"
+python3 scripts/boot_test.py "$kernel" "$(scripts/build-initramfs.sh)" --timeout 600 --qemu
 
 echo "== differential test against Unicorn (self-test of the harness first: planted mismatches must be caught)"
 cargo build --release --quiet -p bramble-cpu --example difftest_runner -p bramble-decode --example classify
