@@ -3,6 +3,11 @@
 // reporting, and the C half of exception handling (vectors.S saves the registers).
 #include "rt.h"
 
+// The runtime never uses an FP/SIMD register, even in ROMs compiled with them (fp, simd):
+// vectors.S saves only x0..x30 around rt_exception(), and a ROM's FP state must survive a
+// console write or an exception hook.
+#pragma GCC target("general-regs-only")
+
 const char rt_rom_name[] = ROM_NAME;
 
 #define SYS_WRITEC 0x03
