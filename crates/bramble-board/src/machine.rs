@@ -262,7 +262,18 @@ impl Machine {
     /// Runs until the guest exits, the instruction limit is reached, the CPU is stuck, or
     /// `should_stop` (called between slices of about a million instructions) says so.
     pub fn run(&mut self, should_stop: &mut dyn FnMut() -> bool) -> Exit {
+        // Host-side checks (console input, --timeout, C-a x) happen every SLICE instructions
+        // whatever ends the slices: a busy guest that keeps reprogramming its timer or
+        // touching devices never runs a slice to its end.
+        let mut next_check = self.cpu.insns() + SLICE;
         let exit = loop {
+            if self.cpu.insns() >= next_check {
+                next_check = self.cpu.insns() + SLICE;
+                self.uart.borrow_mut().poll();
+                if should_stop() {
+                    break Exit::Stopped;
+                }
+            }
             self.sync_interrupts();
             let mut budget = match self.max_insns {
                 Some(max) if self.cpu.insns() >= max => break Exit::InsnLimit,
@@ -276,10 +287,7 @@ impl Machine {
             let stop = self.cpu.run(&mut self.bus, budget);
             match stop {
                 StopReason::Budget => {
-                    self.uart.borrow_mut().poll();
-                    if should_stop() {
-                        break Exit::Stopped;
-                    }
+                    next_check = next_check.min(self.cpu.insns());
                 }
                 // Levels or deadlines changed: the loop re-syncs before running on.
                 StopReason::DeviceAccess | StopReason::TimerChanged => {}

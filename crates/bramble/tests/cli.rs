@@ -212,6 +212,16 @@ fn timeout_in_host_seconds() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("timed out"));
 }
 
+#[test]
+fn timeout_when_the_guest_never_runs_a_slice_to_its_end() {
+    // Every timer write ends the CPU's slice early: the host checks must still happen.
+    let p = scratch("timer_spin.bin");
+    std::fs::write(&p, words(&[0xd51be340, 0x17ffffff])).unwrap(); // loop: msr cntv_cval_el0, x0; b loop
+    let out = bramble(&["run", "--kernel", path_str(&p), "--timeout", "0.3"]);
+    assert_eq!(out.status.code(), Some(124));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("timed out"));
+}
+
 fn words(w: &[u32]) -> Vec<u8> {
     w.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
