@@ -93,6 +93,15 @@ def main():
         passed += ok
         failed += not ok
     print(f"bramble: boot to poweroff in {secs:.2f} s (exit {code})")
+    # `reboot -f` in the guest: PSCI SYSTEM_RESET ends the run under --no-reboot.
+    rcmd = [args.bramble, "run", "--kernel", args.image, "--initrd", args.initrd, "--mem", "1G", "--no-reboot",
+            "--append", "console=ttyAMA0 bramble.reboot", "--timeout", str(int(args.timeout))]
+    rout, rcode, rsecs = run(rcmd, args.timeout + 30)
+    for name, ok in [("reboot -f resets the board (--no-reboot: exit 0)",
+                      rcode == 0 and "reboot: Restarting system" in rout and "guest reset" in rout)]:
+        print(f"  {'ok  ' if ok else 'FAIL'} {name}  ({rsecs:.2f} s)")
+        passed += ok
+        failed += not ok
     if failed:
         print("--- last 40 lines of the console ---")
         print("\n".join(out.splitlines()[-40:]))

@@ -2,13 +2,13 @@
 # Builds a busybox initramfs from Debian's busybox-static (arm64, apt-get download) into the
 # cache directory: an /init that mounts proc, sys and devtmpfs and starts a shell on the
 # console, or, with `bramble.test` on the kernel command line, runs /bramble-test.sh (the
-# boot test's guest script) and powers off. Skips work already done. Prints the archive's
+# boot test's guest script) and powers off; with `bramble.reboot`, reboots at once. Skips work already done. Prints the archive's
 # path.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${BRAMBLE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bramble}
 # The file name carries the layout version: bump it when /init changes.
-out="$cache/initramfs-busybox-v3.cpio"
+out="$cache/initramfs-busybox-v4.cpio"
 if [ -s "$out" ]; then echo "$out"; exit 0; fi
 "$here/fetch-kernel.sh" >/dev/null  # enables the arm64 architecture if needed
 work=$(mktemp -d)
@@ -26,6 +26,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "bramble: busybox $(busybox | head -1 | cut -d' ' -f2) up, kernel $(uname -r)"
+if grep -q bramble.reboot /proc/cmdline; then
+  reboot -f
+fi
 if grep -q bramble.test /proc/cmdline; then
   sh /bramble-test.sh
   poweroff -f
