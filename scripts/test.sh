@@ -3,7 +3,7 @@
 # interpreter), clippy and rustfmt, a boot of Debian's stock arm64 kernel, the differential
 # test against Unicorn, and the decoder coverage sweep against capstone. Run
 # scripts/setup.sh first on a fresh machine.
-#   DIFFTEST_CASES=N DIFFTEST_SEED=S scripts/test.sh   to change the differential run.
+#   DIFFTEST_CASES=N DIFFTEST_FP_CASES=M DIFFTEST_SEED=S scripts/test.sh   to change the differential runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,8 +34,15 @@ echo "== differential test against Unicorn (self-test of the harness first: plan
 cargo build --release --quiet -p bramble-cpu --example difftest_runner -p bramble-decode --example classify
 python3 scripts/difftest/difftest.py --self-test
 python3 scripts/difftest/capstone_sweep.py --self-test
-python3 scripts/difftest/difftest.py --cases "${DIFFTEST_CASES:-200000}" --seed "${DIFFTEST_SEED:-1}" \
+python3 scripts/difftest/difftest.py --groups int --cases "${DIFFTEST_CASES:-200000}" --seed "${DIFFTEST_SEED:-1}" \
   --runner target/release/examples/difftest_runner
+# Every FP and Advanced SIMD group, 10,000 cases each by default.
+python3 scripts/difftest/difftest.py --groups fp --cases "${DIFFTEST_FP_CASES:-320000}" --seed "${DIFFTEST_SEED:-1}" \
+  --runner target/release/examples/difftest_runner
+
+echo "== softfloat against Unicorn: every scalar FP operation and format, random FPCR"
+cargo build --release --quiet -p bramble-softfloat --example sf_eval
+python3 scripts/difftest/softfloat_check.py --cases 200000 --sf-eval target/release/examples/sf_eval
 
 echo "== decoder coverage against capstone"
 python3 scripts/difftest/capstone_sweep.py --classifier target/release/examples/classify

@@ -3,8 +3,8 @@
 Every function returns one 32-bit instruction word. Field layouts follow the Arm ARM
 (DDI 0487) "A64 instruction set encoding" tables (C4.1); the bit positions are spelled out
 in each function so they can be checked against the manual line by line. No validity
-checking happens here: callers (the generators in difftest.py) pick legal field values, and
-difftest.py disassembles every generated word with capstone.
+checking happens here: callers (generators.py, fp_generators.py) pick legal field values,
+and difftest.py disassembles every generated word with capstone.
 """
 
 M64 = (1 << 64) - 1
@@ -264,3 +264,180 @@ def bitmask_value(esize, ones, rot, width):
     for i in range(0, width, esize):
         v |= elem << i
     return v
+
+
+# ---------------------------------------------------------------------------------------
+# Floating point data processing, scalar (C4.1.96: "Data Processing -- Scalar
+# Floating-Point and Advanced SIMD"). ftype: 00 single, 01 double, 11 half.
+
+
+def fp_dp1(ftype, opcode, rn, rd):
+    # M=0:31 0:30 S=0:29 11110:28-24 ftype:23-22 1:21 opcode:20-15 10000:14-10 Rn Rd
+    return (0b11110 << 24) | (ftype << 22) | (1 << 21) | (opcode << 15) | (0b10000 << 10) | (
+        rn << 5) | rd
+
+
+def fp_cmp(ftype, rm, rn, opcode2):
+    # 0 0 0 11110 ftype 1 Rm op=00:15-14 1000:13-10 Rn opcode2:4-0
+    return (0b11110 << 24) | (ftype << 22) | (1 << 21) | (rm << 16) | (0b1000 << 10) | (
+        rn << 5) | opcode2
+
+
+def fp_imm(ftype, imm8, rd):
+    # 0 0 0 11110 ftype 1 imm8:20-13 100:12-10 imm5=00000:9-5 Rd
+    return (0b11110 << 24) | (ftype << 22) | (1 << 21) | (_chk(imm8, 8, "imm8") << 13) | (
+        0b100 << 10) | rd
+
+
+def fp_ccmp(ftype, rm, cond, rn, op, nzcv):
+    # 0 0 0 11110 ftype 1 Rm cond:15-12 01:11-10 Rn op:4 nzcv:3-0
+    return (0b11110 << 24) | (ftype << 22) | (1 << 21) | (rm << 16) | (cond << 12) | (
+        0b01 << 10) | (rn << 5) | (op << 4) | nzcv
+
+
+def fp_dp2(ftype, rm, opcode, rn, rd):
+    # 0 0 0 11110 ftype 1 Rm opcode:15-12 10:11-10 Rn Rd
+    return (0b11110 << 24) | (ftype << 22) | (1 << 21) | (rm << 16) | (opcode << 12) | (
+        0b10 << 10) | (rn << 5) | rd
+
+
+def fp_csel(ftype, rm, cond, rn, rd):
+    # 0 0 0 11110 ftype 1 Rm cond:15-12 11:11-10 Rn Rd
+    return (0b11110 << 24) | (ftype << 22) | (1 << 21) | (rm << 16) | (cond << 12) | (
+        0b11 << 10) | (rn << 5) | rd
+
+
+def fp_dp3(ftype, o1, rm, o0, ra, rn, rd):
+    # 0 0 0 11111 ftype o1:21 Rm o0:15 Ra:14-10 Rn Rd
+    return (0b11111 << 24) | (ftype << 22) | (o1 << 21) | (rm << 16) | (o0 << 15) | (
+        ra << 10) | (rn << 5) | rd
+
+
+def fp_fixed(sf, ftype, rmode, opcode, scale, rn, rd):
+    # sf:31 0 0 11110 ftype 0:21 rmode:20-19 opcode:18-16 scale:15-10 Rn Rd
+    return (sf << 31) | (0b11110 << 24) | (ftype << 22) | (rmode << 19) | (opcode << 16) | (
+        _chk(scale, 6, "scale") << 10) | (rn << 5) | rd
+
+
+def fp_int(sf, ftype, rmode, opcode, rn, rd):
+    # sf:31 0 0 11110 ftype 1:21 rmode:20-19 opcode:18-16 000000:15-10 Rn Rd
+    return (sf << 31) | (0b11110 << 24) | (ftype << 22) | (1 << 21) | (rmode << 19) | (
+        opcode << 16) | (rn << 5) | rd
+
+
+# ---------------------------------------------------------------------------------------
+# Advanced SIMD (C4.1.95). q: 64/128-bit vector, u: the U bit, size: element size
+# 00 B, 01 H, 10 S, 11 D (FP forms use size<0> = sz and size<1> as part of the opcode).
+
+
+def simd_3same(scalar, q, u, size, rm, opcode, rn, rd):
+    # vector: 0 Q U 01110 size 1 Rm opcode:15-11 1 Rn Rd;  scalar: 01 U 11110 size ...
+    top = (0b01 << 30) | (0b11110 << 24) if scalar else (q << 30) | (0b01110 << 24)
+    return top | (u << 29) | (size << 22) | (1 << 21) | (rm << 16) | (opcode << 11) | (
+        1 << 10) | (rn << 5) | rd
+
+
+def simd_3diff(scalar, q, u, size, rm, opcode, rn, rd):
+    # vector: 0 Q U 01110 size 1 Rm opcode:15-12 00 Rn Rd;  scalar: 01 U 11110 size ...
+    top = (0b01 << 30) | (0b11110 << 24) if scalar else (q << 30) | (0b01110 << 24)
+    return top | (u << 29) | (size << 22) | (1 << 21) | (rm << 16) | (opcode << 12) | (
+        rn << 5) | rd
+
+
+def simd_2misc(scalar, q, u, size, opcode, rn, rd):
+    # vector: 0 Q U 01110 size 10000:21-17 opcode:16-12 10 Rn Rd;  scalar: 01 U 11110 ...
+    top = (0b01 << 30) | (0b11110 << 24) if scalar else (q << 30) | (0b01110 << 24)
+    return top | (u << 29) | (size << 22) | (0b10000 << 17) | (opcode << 12) | (0b10 << 10) | (
+        rn << 5) | rd
+
+
+def simd_across(scalar, q, u, size, opcode, rn, rd):
+    # across lanes: 0 Q U 01110 size 11000:21-17 opcode:16-12 10 Rn Rd
+    # scalar pairwise: 01 U 11110 size 11000 opcode 10 Rn Rd
+    top = (0b01 << 30) | (0b11110 << 24) if scalar else (q << 30) | (0b01110 << 24)
+    return top | (u << 29) | (size << 22) | (0b11000 << 17) | (opcode << 12) | (0b10 << 10) | (
+        rn << 5) | rd
+
+
+def simd_copy(scalar, q, op, imm5, imm4, rn, rd):
+    # vector: 0 Q op 01110000 imm5:20-16 0 imm4:14-11 1 Rn Rd;  scalar: 01 op 11110000 ...
+    top = (0b01 << 30) | (0b11110000 << 21) if scalar else (q << 30) | (0b01110000 << 21)
+    return top | (op << 29) | (_chk(imm5, 5, "imm5") << 16) | (_chk(imm4, 4, "imm4") << 11) | (
+        1 << 10) | (rn << 5) | rd
+
+
+def simd_modimm(q, op, abcdefgh, cmode, o2, rd):
+    # 0 Q op 0111100000 a:b:c:18-16 cmode:15-12 o2:11 1 d:e:f:g:h:9-5 Rd
+    return (q << 30) | (op << 29) | (0b0111100000 << 19) | ((abcdefgh >> 5) << 16) | (
+        cmode << 12) | (o2 << 11) | (1 << 10) | ((abcdefgh & 31) << 5) | rd
+
+
+def simd_shift(scalar, q, u, immhb, opcode, rn, rd):
+    # vector: 0 Q U 011110 immh:immb:22-16 opcode:15-11 1 Rn Rd;  scalar: 01 U 111110 ...
+    top = (0b01 << 30) | (0b111110 << 23) if scalar else (q << 30) | (0b011110 << 23)
+    return top | (u << 29) | (_chk(immhb, 7, "immh:immb") << 16) | (opcode << 11) | (1 << 10) | (
+        rn << 5) | rd
+
+
+def simd_elem(scalar, q, u, size, l, m, rm4, opcode, h, rn, rd):
+    # vector: 0 Q U 01111 size L M Rm:19-16 opcode:15-12 H 0 Rn Rd;  scalar: 01 U 11111 ...
+    top = (0b01 << 30) | (0b11111 << 24) if scalar else (q << 30) | (0b01111 << 24)
+    return top | (u << 29) | (size << 22) | (l << 21) | (m << 20) | (rm4 << 16) | (
+        opcode << 12) | (h << 11) | (rn << 5) | rd
+
+
+def simd_permute(q, size, rm, opcode, rn, rd):
+    # 0 Q 001110 size 0 Rm 0 opcode:14-12 10 Rn Rd
+    return (q << 30) | (0b001110 << 24) | (size << 22) | (rm << 16) | (opcode << 12) | (
+        0b10 << 10) | (rn << 5) | rd
+
+
+def simd_ext(q, rm, imm4, rn, rd):
+    # 0 Q 101110 op2=00 0 Rm 0 imm4:14-11 0 Rn Rd
+    return (q << 30) | (0b101110 << 24) | (rm << 16) | (imm4 << 11) | (rn << 5) | rd
+
+
+def simd_tbl(q, rm, length, op, rn, rd):
+    # 0 Q 001110 op2=00 0 Rm 0 len:14-13 op:12 00 Rn Rd  (op=1: TBX)
+    return (q << 30) | (0b001110 << 24) | (rm << 16) | (length << 13) | (op << 12) | (
+        rn << 5) | rd
+
+
+def crypto_aes(opcode, rn, rd):
+    # 01001110 size=00 10100:21-17 opcode:16-12 10 Rn Rd
+    return (0b01001110 << 24) | (0b10100 << 17) | (opcode << 12) | (0b10 << 10) | (rn << 5) | rd
+
+
+def crypto_sha3(opcode, rm, rn, rd):
+    # 01011110 size=00 0 Rm 0 opcode:14-12 00 Rn Rd
+    return (0b01011110 << 24) | (rm << 16) | (opcode << 12) | (rn << 5) | rd
+
+
+def crypto_sha2(opcode, rn, rd):
+    # 01011110 size=00 10100:21-17 opcode:16-12 10 Rn Rd
+    return (0b01011110 << 24) | (0b10100 << 17) | (opcode << 12) | (0b10 << 10) | (rn << 5) | rd
+
+
+# ---------------------------------------------------------------------------------------
+# SIMD&FP loads and stores (C4.1.88, V = 1)
+
+V_BIT = 1 << 26
+
+
+def vldst_multi(q, load, post, rm, opcode, size, rn, rt):
+    # 0 Q 0011000 L 000000 opcode:15-12 size Rn Rt  (no offset)
+    # 0 Q 0011001 L 0 Rm opcode size Rn Rt         (post-index; Rm = 31: immediate)
+    return (q << 30) | (0b0011000 << 23) | (post << 23) | (load << 22) | (
+        (rm if post else 0) << 16) | (opcode << 12) | (size << 10) | (rn << 5) | rt
+
+
+def vldst_single(q, load, r, post, rm, opcode, s, size, rn, rt):
+    # 0 Q 0011010 L R 00000 opcode:15-13 S:12 size Rn Rt  (no offset)
+    # 0 Q 0011011 L R Rm opcode S size Rn Rt           (post-index; Rm = 31: immediate)
+    return (q << 30) | (0b0011010 << 23) | (post << 23) | (load << 22) | (r << 21) | (
+        (rm if post else 0) << 16) | (opcode << 13) | (s << 12) | (size << 10) | (rn << 5) | rt
+
+
+def vldr_lit(opc, off, rt):
+    # opc:31-30 011 V=1 00 imm19 Rt  (opc 00 S, 01 D, 10 Q)
+    return ldr_lit(opc, off, rt) | V_BIT

@@ -5,8 +5,10 @@ Same I/O as the real runner (see README.md). Written independently of difftest.p
 a fresh Unicorn per case, all of 0x0..0x10000 mapped RWX, execution stopped by instruction
 count only. Options to test the harness:
     --corrupt ID:FIELD   corrupt the result of case ID (hex) in FIELD: x0..x30, sp, nzcv, pc,
-                         mem (flip a changed byte), memextra (report an extra changed byte),
-                         status (report exc:0)
+                         fpcr (flip FZ), fpsr (flip IXC), v0..v31 (flip bit 0), v31hi (flip
+                         bit 127 of V31), mem (flip a changed byte), memextra (report an extra
+                         changed byte), status (report exc:0)
+    --fpsr-extra         report FPSR with bits 31..28 set (not modelled: must be ignored)
     --die-after N        exit after N cases (simulates a crashing runner)
 """
 
@@ -32,16 +34,21 @@ def splitmix(seed, nbytes):
 
 
 XREGS = [getattr(A, f"UC_ARM64_REG_X{i}") for i in range(31)]
+VREGS = [getattr(A, f"UC_ARM64_REG_V{i}") for i in range(32)]
+FPCR_MASK = 0x07C00000  # AHP DN FZ RMode
+FPSR_MASK = 0x0800009F  # QC IDC IXC UFC OFC DZC IOC
 
 
-def run_case(line):
+def run_case(line, fpsr_extra=False):
     t = line.split()
     cid, n = t[0], int(t[1], 16)
     words = [int(x, 16) for x in t[2:2 + n]]
     vals = [int(x, 16) for x in t[2 + n:]]
-    regs, sp, nzcv, seed = vals[:31], vals[31], vals[32], vals[33]
+    regs, sp, nzcv, fpcr, fpsr = vals[:31], vals[31], vals[32], vals[33], vals[34]
+    vregs, seed = vals[35:67], vals[67]
     uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
     uc.ctl_set_cpu_model(A.UC_CPU_ARM64_MAX)
+    uc.reg_write(A.UC_ARM64_REG_CPACR_EL1, 3 << 20)
     uc.mem_map(0, 0x10000, UC_PROT_ALL)
     code = bytearray(NOP.to_bytes(4, "little") * 0x1000)
     for i, w in enumerate(words):
@@ -53,6 +60,10 @@ def run_case(line):
         uc.reg_write(r, v)
     uc.reg_write(A.UC_ARM64_REG_SP, sp)
     uc.reg_write(A.UC_ARM64_REG_NZCV, nzcv << 28)
+    uc.reg_write(A.UC_ARM64_REG_FPCR, fpcr)
+    uc.reg_write(A.UC_ARM64_REG_FPSR, fpsr)
+    for r, v in zip(VREGS, vregs):
+        uc.reg_write(r, v)
     status = "ok"
     try:
         uc.emu_start(0x2000, 0x10000, count=n)
@@ -60,7 +71,11 @@ def run_case(line):
         status = "exc:0"
     out = [uc.reg_read(r) for r in XREGS]
     out += [uc.reg_read(A.UC_ARM64_REG_SP), uc.reg_read(A.UC_ARM64_REG_NZCV) >> 28 & 15,
-            uc.reg_read(A.UC_ARM64_REG_PC)]
+            uc.reg_read(A.UC_ARM64_REG_PC), uc.reg_read(A.UC_ARM64_REG_FPCR) & FPCR_MASK,
+            uc.reg_read(A.UC_ARM64_REG_FPSR) & (0xFFFFFFFF if fpsr_extra else FPSR_MASK)]
+    out += [uc.reg_read(r) for r in VREGS]
+    if fpsr_extra:
+        out[35] |= 0xF0000000  # fpsr
     now = bytes(uc.mem_read(0x8000, 0x1000))
     # the same correction the harness applies (Unicorn's sub-word LDSMAX/LDSMIN bug)
     if n == 1:
@@ -91,6 +106,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--corrupt", action="append", default=[])
     ap.add_argument("--die-after", type=int, default=None)
+    ap.add_argument("--fpsr-extra", action="store_true")
     args = ap.parse_args()
     corrupt = {}
     for c in args.corrupt:
@@ -103,13 +119,17 @@ def main():
         if args.die_after is not None and done >= args.die_after:
             sys.stdout.flush()
             sys.exit(101)
-        cid, status, out, diff, data = run_case(line)
+        cid, status, out, diff, data = run_case(line, args.fpsr_extra)
         f = corrupt.get(int(cid, 16))
         if f:
-            names = [f"x{i}" for i in range(31)] + ["sp", "nzcv", "pc"]
+            names = ([f"x{i}" for i in range(31)] + ["sp", "nzcv", "pc", "fpcr", "fpsr"]
+                     + [f"v{i}" for i in range(32)])
+            flip = {"pc": 4, "fpcr": 1 << 24, "fpsr": 1 << 4}
             if f in names:
                 k = names.index(f)
-                out[k] ^= 1 if f != "pc" else 4
+                out[k] ^= flip.get(f, 1)
+            elif f == "v31hi":
+                out[names.index("v31")] ^= 1 << 127
             elif f == "mem":
                 off = min(diff) if diff else 0
                 diff[off] = (diff[off] if off in diff else data[off]) ^ 0x10

@@ -1,4 +1,6 @@
-"""Random valid A64 instruction sequences, one function per instruction group.
+"""Random valid A64 instruction sequences, one function per instruction group: the
+integer ISA here, floating point / Advanced SIMD / crypto in fp_generators.py (which uses
+the same `Ctx`; `gen_case` builds the case for both).
 
 A case is built by a `Ctx`: group functions emit instruction words into it and record the
 constraints they need on the initial registers (`Ctx.fixed`): load/store base and index
@@ -20,6 +22,7 @@ Rules the generators follow (see README.md):
 """
 
 import a64enc as E
+import fp_values as FV
 
 DATA_LO = 0x8000
 DATA_HI = 0x9000
@@ -87,7 +90,8 @@ def rval(rng):
 class Ctx:
     """One case under construction."""
 
-    __slots__ = ("rng", "mem", "multi", "words", "mnems", "fixed", "written", "reserved", "solo")
+    __slots__ = ("rng", "mem", "multi", "words", "mnems", "fixed", "written", "reserved", "solo",
+                 "vhint", "vwritten", "fp")
 
     def __init__(self, rng, mem, multi=False):
         self.rng = rng
@@ -99,6 +103,9 @@ class Ctx:
         self.written = set()    # regs written by instructions emitted so far
         self.reserved = set()   # regs with a required value: no instruction may write them
         self.solo = False       # the unit being built will be the case's only instruction
+        self.vhint = {}         # V reg -> (element size, kind) its initial value is drawn as
+        self.vwritten = set()   # V regs written by instructions emitted so far
+        self.fp = False         # a SIMD&FP case: random FPCR/FPSR and biased V registers
 
     # --- code -------------------------------------------------------------------------
     def pc(self):
@@ -154,6 +161,23 @@ class Ctx:
             raise NoReg
         r = self.rng.choice(cands)
         self.reserved.add(r)
+        return r
+
+    # --- SIMD&FP registers -----------------------------------------------------------------
+    def vs(self, e=None, kind=None, r=None):
+        """A V register the next instruction reads (random unless `r` is given); its
+        initial value will have lanes of `e` bits drawn as `kind` (see fp_values.py),
+        unless an earlier instruction wrote it or another hint came first."""
+        if r is None:
+            r = self.rng.getrandbits(5)
+        if kind is not None and r not in self.vhint and r not in self.vwritten:
+            self.vhint[r] = (e, kind)
+        return r
+
+    def vd(self):
+        """A V register the next instruction writes."""
+        r = self.rng.getrandbits(5)
+        self.vwritten.add(r)
         return r
 
     def fix(self, r, v):
@@ -818,11 +842,11 @@ def is_branchy(word):
     return (word >> 26) & 7 == 0b101
 
 
-def gen_case(rng, group, mem):
-    """(words, mnems, regs[32] (x0..x30, sp), nzcv) for one case of `group`."""
-    fn = GROUPS[group]
+def gen_case(rng, group, fn, mem, vgen):
+    """(words, mnems, regs[32] (x0..x30, sp), nzcv, fpcr, fpsr, vregs[32]) for one case of
+    `group`, built by the group function `fn`; `vgen` is a fp_values.VGen."""
     for _ in range(100):
-        c = Ctx(rng, mem, multi=(group == "multi"))
+        c = Ctx(rng, mem, multi=(group in ("multi", "fp_multi")))
         try:
             fn(c)
         except NoReg:
@@ -840,5 +864,12 @@ def gen_case(rng, group, mem):
             if rng.getrandbits(1):
                 v &= ~15
         regs[31] = v
-        return c.words, c.mnems, regs, rng.getrandbits(4)
+        if not c.fp:  # integer case: V registers random, FPCR/FPSR cheap
+            vregs = [rng.getrandbits(128) for _ in range(32)]
+            return c.words, c.mnems, regs, rng.getrandbits(4), rng.getrandbits(5) << 22, 0, vregs
+        hint = c.vhint
+        vregs = [vgen.reg(*hint[i]) if i in hint else vgen.any_reg() for i in range(32)]
+        vgen.mix_lanes(vregs, hint)
+        return (c.words, c.mnems, regs, rng.getrandbits(4), FV.fpcr_value(rng),
+                FV.fpsr_value(rng), vregs)
     raise GeneratorBug(f"group {group}: could not build a case in 100 attempts")

@@ -3,7 +3,7 @@
 //! three-different lane code; the FP forms (FMLA, FMLS, FMUL, FMULX) go to `fp_vec.rs`.
 
 use crate::cpu::{Cpu, ExecResult};
-use crate::exec::vreg::{elem, ones, replicate};
+use crate::exec::vreg::{elem, ones, q_mask, replicate};
 
 impl Cpu {
     #[allow(clippy::too_many_arguments)]
@@ -46,11 +46,15 @@ impl Cpu {
             self.set_vr(rd, r);
             return Ok(());
         }
+        // Same-width forms: zero the upper half of a 64-bit operation so it cannot
+        // saturate (FPSR.QC). The long forms read halves and accumulate in all 128 bits.
+        let qm = q_mask(q);
+        let (nq, bq, dq) = (n & qm, b & qm, d & qm);
         let r = match opcode {
-            0x8 => self.lanes_3same(false, size, 0x13, n, b, d),
-            0x0 => self.lanes_3same(false, size, 0x12, n, b, d),
-            0x4 => self.lanes_3same(true, size, 0x12, n, b, d),
-            0xc | 0xd => self.lanes_3same(opcode == 0xd, size, 0x16, n, b, d),
+            0x8 => self.lanes_3same(false, size, 0x13, nq, bq, dq),
+            0x0 => self.lanes_3same(false, size, 0x12, nq, bq, dq),
+            0x4 => self.lanes_3same(true, size, 0x12, nq, bq, dq),
+            0xc | 0xd => self.lanes_3same(opcode == 0xd, size, 0x16, nq, bq, dq),
             _ => {
                 let r = self.long_3diff(q, u, size, elem_to_diff(opcode), n, b, d);
                 self.set_vr(rd, r);

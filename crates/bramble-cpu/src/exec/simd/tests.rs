@@ -87,3 +87,19 @@ fn integer_simd_and_crypto_match_the_reference() {
     assert_eq!(cpu.xreg(11), 0x0123456789abcdef);
     assert_eq!(cpu.fpsr(), 0x0800_0000, "QC from the saturations");
 }
+
+#[test]
+fn the_unused_upper_half_of_a_64_bit_operation_never_saturates() {
+    let code = [
+        0x0e260c14, // sqadd v20.8b, v0.8b, v6.8b
+        0x0f56c015, // sqdmulh v21.4h, v0.4h, v6.h[1]
+    ];
+    let (cpu, _) = run_with(&code, &[], |cpu, _| {
+        cpu.sys.cpacr_el1 = 3 << 20;
+        // Only the upper halves would saturate: 0x7f + 0x7f, and 0x8000 * 0x8000.
+        cpu.set_vreg(0, 0x8000_7f7f_7f7f_7f7f_0000_0000_0000_0001);
+        cpu.set_vreg(6, 0x8000_7f7f_7f7f_7f7f_0000_0000_0001_0001);
+    });
+    assert_eq!(cpu.vreg(20), 0x0001_0002);
+    assert_eq!(cpu.fpsr() & (1 << 27), 0, "QC must stay clear");
+}

@@ -12,7 +12,9 @@ impl Cpu {
         if opcode >= 0x18 {
             return self.simd_fp_3same(false, q, u, size, rm, opcode, rn, rd);
         }
-        let (a, b, d) = (self.vr(rn), self.vr(rm), self.vr(rd));
+        // The upper half of a 64-bit operation must not saturate (FPSR.QC): zero it.
+        let m = q_mask(q);
+        let (a, b, d) = (self.vr(rn) & m, self.vr(rm) & m, self.vr(rd) & m);
         let r = match opcode {
             0x03 => logic(u, size, a, b, d),
             0x14 | 0x15 | 0x17 => pairwise(q, u, size, opcode, a, b),
