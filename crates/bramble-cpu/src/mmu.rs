@@ -367,25 +367,25 @@ impl Tlb {
     }
 }
 
-/// One-entry translation caches for the last page read, written and fetched, in front of
-/// the TLB. Only Normal-memory pages permitted at the current EL are cached here, so a hit
-/// needs no further checks; every TLB invalidation, EL or translation-control change and
-/// ASID switch clears them.
-#[derive(Clone, Copy, Debug)]
+/// Small direct-mapped translation caches for reads, writes and fetches (64 pages each,
+/// indexed by the low bits of the page number) in front of the TLB. Only Normal-memory
+/// pages permitted at the current EL are cached here, so a hit needs no further checks;
+/// every TLB invalidation, EL or translation-control change and ASID switch clears them.
+/// (A single entry each missed on most calls and returns in the Linux boot.)
+#[derive(Clone, Debug)]
 pub(crate) struct MicroTlb {
-    read_vpn: u64,
-    read_pa: u64,
-    write_vpn: u64,
-    write_pa: u64,
-    fetch_vpn: u64,
-    fetch_pa: u64,
+    read: [(u64, u64); MICRO_ENTRIES],
+    write: [(u64, u64); MICRO_ENTRIES],
+    fetch: [(u64, u64); MICRO_ENTRIES],
 }
 
+const MICRO_ENTRIES: usize = 64;
 const NO_PAGE: u64 = u64::MAX;
 
 impl Default for MicroTlb {
     fn default() -> Self {
-        Self { read_vpn: NO_PAGE, read_pa: 0, write_vpn: NO_PAGE, write_pa: 0, fetch_vpn: NO_PAGE, fetch_pa: 0 }
+        let empty = [(NO_PAGE, 0); MICRO_ENTRIES];
+        Self { read: empty, write: empty, fetch: empty }
     }
 }
 
@@ -395,33 +395,36 @@ impl MicroTlb {
     }
 
     #[inline(always)]
-    fn hit(vpn: u64, pa: u64, va: u64, size: u8) -> Option<u64> {
+    fn hit(table: &[(u64, u64); MICRO_ENTRIES], va: u64, size: u8) -> Option<u64> {
+        let vpn = va >> 12;
+        let (tag, pa) = table[vpn as usize & (MICRO_ENTRIES - 1)];
         let off = va & 0xfff;
-        (va >> 12 == vpn && off + size as u64 <= 0x1000).then_some(pa | off)
+        (vpn == tag && off + size as u64 <= 0x1000).then_some(pa | off)
     }
 
     #[inline(always)]
     pub fn read(&self, va: u64, size: u8) -> Option<u64> {
-        Self::hit(self.read_vpn, self.read_pa, va, size)
+        Self::hit(&self.read, va, size)
     }
 
     #[inline(always)]
     pub fn write(&self, va: u64, size: u8) -> Option<u64> {
-        Self::hit(self.write_vpn, self.write_pa, va, size)
+        Self::hit(&self.write, va, size)
     }
 
     #[inline(always)]
     pub fn fetch(&self, va: u64) -> Option<u64> {
-        Self::hit(self.fetch_vpn, self.fetch_pa, va, 4)
+        Self::hit(&self.fetch, va, 4)
     }
 
     pub fn fill(&mut self, access: Access, va: u64, pa_page: u64) {
         let vpn = va >> 12;
-        match access {
-            Access::Read => (self.read_vpn, self.read_pa) = (vpn, pa_page),
-            Access::Write => (self.write_vpn, self.write_pa) = (vpn, pa_page),
-            Access::Exec => (self.fetch_vpn, self.fetch_pa) = (vpn, pa_page),
-        }
+        let table = match access {
+            Access::Read => &mut self.read,
+            Access::Write => &mut self.write,
+            Access::Exec => &mut self.fetch,
+        };
+        table[vpn as usize & (MICRO_ENTRIES - 1)] = (vpn, pa_page);
     }
 }
 
