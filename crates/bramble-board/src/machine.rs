@@ -42,6 +42,24 @@ pub struct Config {
     pub features: Features,
     /// Stop after this many instructions (`None`: no limit).
     pub max_insns: Option<u64>,
+    /// The core clock in Hz: cycles per second of virtual time (`--cpu-mhz`).
+    pub cpu_hz: u64,
+    /// How virtual time relates to host time (`--clock`).
+    pub clock: Clock,
+}
+
+/// How virtual time relates to host time. The choice never changes what an instruction
+/// does, only when timer interrupts arrive relative to the host.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Clock {
+    /// Virtual time is retired cycles plus idle time, and idle WFI jumps straight to the
+    /// next timer deadline: runs are reproducible and never wait for the host.
+    #[default]
+    Virtual,
+    /// Virtual time never falls behind host time since the start (it jumps forward when
+    /// the guest runs slower than the core clock), and WFI sleeps until the deadline: a
+    /// guest's `sleep 1` takes a second, for interactive use.
+    Host,
 }
 
 /// Which firmware calls the emulator serves as PSCI at a boot EL: none at EL3 (the image
@@ -184,6 +202,7 @@ pub struct Machine {
     out: SharedOut,
     err: SharedOut,
     max_insns: Option<u64>,
+    clock: Clock,
 }
 
 impl std::fmt::Debug for Machine {
@@ -209,6 +228,7 @@ impl Machine {
         let is_linux = matches!(loaded.kind, LoadedKind::Image(_));
         let boot_el = cfg.boot_el.unwrap_or(if is_linux { 1 } else { 3 });
         let mut cpu = Cpu::new(cfg.features, boot_el);
+        cpu.set_cpu_hz(cfg.cpu_hz);
         cpu.set_semihosting(cfg.semihosting);
         let (hvc, smc) = psci_conduit(boot_el);
         cpu.set_firmware_calls(hvc, smc);
@@ -245,7 +265,7 @@ impl Machine {
             place(&cfg.kernel, "device tree after the kernel", &mut bus, dtb_addr, &dtb, dtb.len() as u64)?;
             cpu.set_xreg(0, dtb_addr);
         }
-        Ok(Self { cpu, bus, loaded, uart, gic, out, err, max_insns: cfg.max_insns })
+        Ok(Self { cpu, bus, loaded, uart, gic, out, err, max_insns: cfg.max_insns, clock: cfg.clock })
     }
 
     /// Feeds the CPU's timer outputs to the GIC and the GIC's outputs back to the CPU.
@@ -259,6 +279,17 @@ impl Machine {
         self.cpu.set_interrupt_lines(irq, fiq);
     }
 
+    /// Host clock: moves virtual time forward to the host time elapsed since `start`
+    /// whenever the guest has fallen behind it.
+    fn follow_host_time(&mut self, start: std::time::Instant, start_cycles: u64) {
+        let host = (start.elapsed().as_nanos() * self.cpu.cpu_hz() as u128 / 1_000_000_000) as u64;
+        let target = start_cycles.saturating_add(host);
+        let now = self.cpu.cycles();
+        if target > now {
+            self.cpu.skip_idle(target - now);
+        }
+    }
+
     /// Runs until the guest exits, the instruction limit is reached, the CPU is stuck, or
     /// `should_stop` (called between slices of about a million instructions) says so.
     pub fn run(&mut self, should_stop: &mut dyn FnMut() -> bool) -> Exit {
@@ -266,7 +297,12 @@ impl Machine {
         // whatever ends the slices: a busy guest that keeps reprogramming its timer or
         // touching devices never runs a slice to its end.
         let mut next_check = self.cpu.insns() + SLICE;
+        let host_start = std::time::Instant::now();
+        let start_cycles = self.cpu.cycles();
         let exit = loop {
+            if self.clock == Clock::Host {
+                self.follow_host_time(host_start, start_cycles);
+            }
             if self.cpu.insns() >= next_check {
                 next_check = self.cpu.insns() + SLICE;
                 self.uart.borrow_mut().poll();
@@ -297,6 +333,16 @@ impl Machine {
                         continue;
                     }
                     match self.cpu.cycles_to_timer_event() {
+                        // Host clock: wait for the deadline in host time (in steps, so
+                        // input still wakes the guest); follow_host_time moves time on.
+                        Some(cycles) if self.clock == Clock::Host => {
+                            let secs = cycles as f64 / self.cpu.cpu_hz() as f64;
+                            std::thread::sleep(std::time::Duration::from_secs_f64(secs).min(IDLE_POLL));
+                            self.uart.borrow_mut().poll();
+                            if should_stop() {
+                                break Exit::Stopped;
+                            }
+                        }
                         // Idle time passes at once: nothing can happen before the timer.
                         Some(cycles) => self.cpu.skip_idle(cycles),
                         None => {

@@ -308,6 +308,16 @@ impl Cpu {
         self.insns + self.idle_cycles
     }
 
+    /// The core clock in Hz: how many cycles make a second of virtual time.
+    pub fn cpu_hz(&self) -> u64 {
+        self.timer.cpu_hz
+    }
+
+    /// Sets the core clock (`--cpu-mhz`); the generic timer's 54 MHz count follows it.
+    pub fn set_cpu_hz(&mut self, hz: u64) {
+        self.timer.cpu_hz = hz.max(1);
+    }
+
     /// Advances virtual time while idle (WFI) without executing anything.
     pub fn skip_idle(&mut self, cycles: u64) {
         self.idle_cycles = self.idle_cycles.saturating_add(cycles);

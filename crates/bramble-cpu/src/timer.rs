@@ -2,13 +2,13 @@
 //! EL2 physical and secure physical timers, each with CTL/CVAL/TVAL.
 //!
 //! The counter is derived from the CPU's virtual time (`cycles`: retired instructions plus
-//! idle time skipped in WFI) at CNTFRQ = 54 MHz against a 1.5 GHz core, so runs are
-//! deterministic; how virtual time follows host time is the clock's business, behind
-//! [`count_at`] alone.
+//! idle time skipped in WFI) at CNTFRQ = 54 MHz against the core clock (1.5 GHz as on the
+//! Pi 4 unless the board says otherwise), so runs are deterministic; how virtual time
+//! follows host time is the board's clock's business.
 
 /// CNTFRQ_EL0: the Pi 4's 54 MHz system counter.
 pub const CNTFRQ_HZ: u64 = 54_000_000;
-/// The core clock virtual time runs at (the Pi 4's 1.5 GHz).
+/// The default core clock virtual time runs at (the Pi 4's 1.5 GHz).
 pub const CPU_HZ: u64 = 1_500_000_000;
 
 /// Which timer: index into [`GenericTimer::timers`].
@@ -24,15 +24,15 @@ const CTL_ENABLE: u64 = 1 << 0;
 const CTL_IMASK: u64 = 1 << 1;
 const CTL_ISTATUS: u64 = 1 << 2;
 
-/// The physical count at virtual time `cycles`.
+/// The physical count at virtual time `cycles` of a `cpu_hz` core.
 #[inline]
-pub fn count_at(cycles: u64) -> u64 {
-    (cycles as u128 * CNTFRQ_HZ as u128 / CPU_HZ as u128) as u64
+pub fn count_at(cycles: u64, cpu_hz: u64) -> u64 {
+    (cycles as u128 * CNTFRQ_HZ as u128 / cpu_hz.max(1) as u128) as u64
 }
 
 /// The first virtual time at which the physical count reaches `count`.
-fn cycles_for(count: u64) -> u128 {
-    (count as u128 * CPU_HZ as u128).div_ceil(CNTFRQ_HZ as u128)
+fn cycles_for(count: u64, cpu_hz: u64) -> u128 {
+    (count as u128 * cpu_hz as u128).div_ceil(CNTFRQ_HZ as u128)
 }
 
 /// One timer's registers.
@@ -43,12 +43,20 @@ pub struct TimerRegs {
 }
 
 /// Generic timer state of one PE.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct GenericTimer {
     pub timers: [TimerRegs; 4],
     pub cntvoff_el2: u64,
     pub cntkctl_el1: u64,
     pub cnthctl_el2: u64,
+    /// The core clock that turns cycles into counter ticks.
+    pub cpu_hz: u64,
+}
+
+impl Default for GenericTimer {
+    fn default() -> Self {
+        Self { timers: Default::default(), cntvoff_el2: 0, cntkctl_el1: 0, cnthctl_el2: 0, cpu_hz: CPU_HZ }
+    }
 }
 
 /// A timer register, as the system register table names it.
@@ -67,7 +75,7 @@ pub enum TimerReg {
 impl GenericTimer {
     /// The count a timer compares against: the virtual timer sees CNTVCT.
     fn timer_count(&self, which: usize, cycles: u64) -> u64 {
-        let p = count_at(cycles);
+        let p = count_at(cycles, self.cpu_hz);
         if which == EL1_VIRT {
             p.wrapping_sub(self.cntvoff_el2)
         } else {
@@ -82,8 +90,8 @@ impl GenericTimer {
 
     pub fn read(&self, r: TimerReg, cycles: u64) -> u64 {
         match r {
-            TimerReg::Pct => count_at(cycles),
-            TimerReg::Vct => count_at(cycles).wrapping_sub(self.cntvoff_el2),
+            TimerReg::Pct => count_at(cycles, self.cpu_hz),
+            TimerReg::Vct => count_at(cycles, self.cpu_hz).wrapping_sub(self.cntvoff_el2),
             TimerReg::Ctl(i) => {
                 let c = self.timers[i].ctl & (CTL_ENABLE | CTL_IMASK);
                 c | if self.istatus(i, cycles) { CTL_ISTATUS } else { 0 }
@@ -131,7 +139,7 @@ impl GenericTimer {
             })
             .map(|i| {
                 let offset = if i == EL1_VIRT { self.cntvoff_el2 } else { 0 };
-                let at = cycles_for(self.timers[i].cval.wrapping_add(offset));
+                let at = cycles_for(self.timers[i].cval.wrapping_add(offset), self.cpu_hz);
                 at.saturating_sub(cycles as u128).min(u64::MAX as u128) as u64
             })
             .min()
@@ -144,9 +152,11 @@ mod tests {
 
     #[test]
     fn counter_runs_at_54_mhz_of_a_1500_mhz_core() {
-        assert_eq!(count_at(1_500_000_000), 54_000_000);
-        assert_eq!(count_at(27), 0);
-        assert_eq!(count_at(28), 1);
+        assert_eq!(count_at(1_500_000_000, CPU_HZ), 54_000_000);
+        assert_eq!(count_at(27, CPU_HZ), 0);
+        assert_eq!(count_at(28, CPU_HZ), 1);
+        // --cpu-mhz 54: one instruction per tick.
+        assert_eq!(count_at(1000, 54_000_000), 1000);
     }
 
     #[test]
@@ -181,9 +191,9 @@ mod tests {
         assert_eq!(t.read(TimerReg::Vct, 42_000), 1512 - 1000);
         t.write(TimerReg::Cval(EL1_VIRT), 10, 0);
         t.write(TimerReg::Ctl(EL1_VIRT), CTL_ENABLE, 0);
-        let at = cycles_for(1010) as u64;
-        assert!(!t.outputs(cycles_for(1005) as u64)[EL1_VIRT]);
+        let at = cycles_for(1010, CPU_HZ) as u64;
+        assert!(!t.outputs(cycles_for(1005, CPU_HZ) as u64)[EL1_VIRT]);
         assert!(t.outputs(at)[EL1_VIRT]);
-        assert_eq!(t.cycles_to_next_event(cycles_for(1005) as u64), Some(at - cycles_for(1005) as u64));
+        assert_eq!(t.cycles_to_next_event(cycles_for(1005, CPU_HZ) as u64), Some(at - cycles_for(1005, CPU_HZ) as u64));
     }
 }

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use bramble_board::{Config, Exit, Features, Machine, SharedOut};
+use bramble_board::{Clock, Config, Exit, Features, Machine, SharedOut};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// A pure-software AArch64 emulator of a Raspberry Pi 4-class board.
@@ -49,6 +49,12 @@ enum CpuModel {
     CortexA72,
     /// Every feature bramble implements (adds LSE atomics and LDAPR).
     Max,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ClockArg {
+    Virtual,
+    Host,
 }
 
 #[derive(Debug, clap::Args)]
@@ -100,6 +106,17 @@ struct RunArgs {
     #[arg(long, value_name = "N")]
     max_insns: Option<u64>,
 
+    /// Core clock in MHz: how many instructions make a second of guest time (the generic
+    /// timer counts at 54 MHz against it).
+    #[arg(long, value_name = "MHZ", default_value_t = 1500, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    cpu_mhz: u64,
+
+    /// virtual: guest time is retired instructions and idle time skips ahead, so runs are
+    /// reproducible (default). host: guest time keeps up with the host clock and WFI
+    /// sleeps, for interactive use.
+    #[arg(long, value_enum, default_value = "virtual")]
+    clock: ClockArg,
+
     /// Exit (code 0) when the guest resets instead of restarting the board.
     #[arg(long)]
     no_reboot: bool,
@@ -144,7 +161,7 @@ fn print_stats(m: &Machine, host: Duration) {
     let pct = |part: u64, whole: u64| if whole == 0 { 100.0 } else { 100.0 * (1.0 - part as f64 / whole as f64) };
     eprintln!(
         "\r\nbramble: {insns} instructions, {cycles} cycles, {:.3} s virtual, {host_s:.3} s host, {:.1} MIPS",
-        cycles as f64 / bramble_board::CPU_HZ as f64,
+        cycles as f64 / m.cpu.cpu_hz() as f64,
         insns as f64 / host_s.max(1e-9) / 1e6
     );
     eprintln!(
@@ -196,6 +213,11 @@ fn run(args: RunArgs) -> ExitCode {
             CpuModel::Max => Features::MAX,
         },
         max_insns: args.max_insns,
+        cpu_hz: args.cpu_mhz * 1_000_000,
+        clock: match args.clock {
+            ClockArg::Virtual => Clock::Virtual,
+            ClockArg::Host => Clock::Host,
+        },
     };
     let out = SharedOut::new(Box::new(std::io::stdout()));
     let err = SharedOut::new(Box::new(std::io::stderr()));

@@ -222,6 +222,52 @@ fn timeout_when_the_guest_never_runs_a_slice_to_its_end() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("timed out"));
 }
 
+/// Spins until the counter has moved one second (CNTFRQ ticks) on, then exits 0 through
+/// semihosting SYS_EXIT (x1 points at the reason block).
+const WAIT_ONE_SECOND: [u32; 14] = [
+    0xd53be001, // mrs x1, cntfrq_el0
+    0xd53be022, // mrs x2, cntpct_el0
+    0x8b010042, // add x2, x2, x1
+    0xd53be023, // loop: mrs x3, cntpct_el0
+    0xeb02007f, // cmp x3, x2
+    0x54ffffc3, // b.lo loop
+    0xd2800300, // mov x0, #0x18 (SYS_EXIT)
+    0x10000061, // adr x1, block
+    0xd45e0000, // hlt #0xf000
+    0x14000000, // b .
+    0x00020026, // block: .quad 0x20026 (ADP_Stopped_ApplicationExit)
+    0x00000000, 0x00000000, // .quad 0 (exit code)
+    0x00000000,
+];
+
+#[test]
+fn host_clock_follows_the_host_and_virtual_clock_is_reproducible() {
+    let p = scratch("wait1s.bin");
+    std::fs::write(&p, words(&WAIT_ONE_SECOND)).unwrap();
+    // At 10 MHz a guest second is 10M instructions in virtual time; with the host clock it
+    // is a host second, however fast the interpreter runs.
+    let t = std::time::Instant::now();
+    let out = bramble(&["run", "--semihosting", "--cpu-mhz", "10", "--clock", "host", "--kernel", path_str(&p)]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(t.elapsed().as_secs_f64() >= 0.95, "a guest second took {:?} of host time", t.elapsed());
+    let stats = |o: &Output| {
+        let e = String::from_utf8_lossy(&o.stderr).to_string();
+        e.lines().find(|l| l.contains("instructions,")).map(str::to_string).unwrap_or_default()
+    };
+    let args = ["run", "--semihosting", "--cpu-mhz", "10", "--stats", "--kernel", path_str(&p)];
+    let (a, b) = (bramble(&args), bramble(&args));
+    let (sa, sb) = (stats(&a), stats(&b));
+    assert!(sa.contains("instructions,"), "{sa}");
+    // Identical instruction and cycle counts (the host-time fields differ).
+    assert_eq!(sa.split(" s virtual").next(), sb.split(" s virtual").next());
+}
+
+#[test]
+fn cpu_mhz_is_checked() {
+    let out = bramble(&["run", "--cpu-mhz", "0", "--kernel", "/nonexistent"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
 fn words(w: &[u32]) -> Vec<u8> {
     w.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
