@@ -1,22 +1,29 @@
 #!/usr/bin/env python3
 """Decoder coverage sweep: bramble's A64 decoder against capstone.
 
-Samples the 32-bit encoding space of the base integer ISA (stratified: every value of
-bits[31:21] that belongs to the integer ISA gets the same number of samples), asks
-bramble's `classify` example which words it decodes (and to which pattern) and asks
+Samples two parts of the 32-bit encoding space, stratified:
+  - the base integer ISA: every value of bits[31:21] that belongs to it gets the same
+    number of samples, with random bits[20:0];
+  - the SIMD&FP space (data processing with bits[28:25] = x111, and the loads and stores
+    with bits[28:25] = x1x0 and bit 26 = 1): every value of bits[31:10] gets the same
+    number of samples (by default exactly one), with the register fields bits[9:5] and
+    bits[4:0] each 00000 a quarter of the time and random otherwise (FMOV (immediate)
+    needs bits[9:5] = 0, FCMP bits[2:0] = 0).
+It asks bramble's `classify` example which words it decodes (and to which pattern) and
 capstone which words it decodes (and to which mnemonic), and compares the two verdicts.
 
-    capstone_sweep.py [--samples N] [--seed S] [--classifier PATH] [--show N]
+    capstone_sweep.py [--samples N] [--fp-samples M] [--seed S] [--classifier PATH] [--show N]
     capstone_sweep.py --self-test     (uses a fake classifier that agrees with capstone)
 
-Not sampled (outside the integer ISA bramble implements):
-    bits[28:25] = x111                 SIMD & floating-point data processing
-    bits[28:25] = x1x0 with bit 26 = 1  SIMD & FP loads and stores (V = 1)
+Not sampled:
     bits[28:25] = 0010                 SVE
     bits[28:25] = 0000, bits[31:29] != 000   SME / reserved
 Every disagreement must match an entry of EXPLAINED (capstone decodes, bramble does not)
-or BRAMBLE_ONLY (bramble decodes, capstone does not); anything else fails the run. The
-last line is `N passed, M failed` (passed = agreeing or explained words).
+or BRAMBLE_ONLY (bramble decodes, capstone does not); anything else fails the run. A word
+both decode also fails if capstone's decoding matches an EXPLAINED entry (bramble decodes
+an encoding it is meant to leave unallocated, e.g. a FEAT_DotProd one), unless
+BOTH_DECODE_OK covers its pattern. The last line is `N passed, M failed` (passed =
+agreeing or explained words).
 """
 
 import argparse
@@ -24,6 +31,7 @@ import array
 import collections
 import os
 import random
+import re
 import shlex
 import subprocess
 import sys
@@ -95,14 +103,42 @@ def _sys_op0_00(w):
 
 def _msr_imm_unimplemented(w):
     """MSR (immediate), op0 = 00 L = 0 CRn = 0100, to a PSTATE field bramble does not have:
-    bramble implements SPSel (op1 000 op2 101), DAIFSet and DAIFClr (op1 011 op2 11x).
-    The rest are later extensions (PAN, UAO, DIT, SSBS, TCO, ALLINT, SVCR...) or
-    unallocated op1/op2 combinations that capstone still prints as MSR."""
+    bramble decodes PAN (op1 000 op2 100; FEAT_PAN, checked against the CPU model at
+    execution), SPSel (op1 000 op2 101), DAIFSet and DAIFClr (op1 011 op2 11x). The rest
+    are later extensions (UAO, DIT, SSBS, TCO, ALLINT, SVCR...) or unallocated op1/op2
+    combinations that capstone still prints as MSR."""
     if not (bits(w, 31, 19) == 0b1101010100000 and bits(w, 15, 12) == 0b0100 and bits(w, 4, 0) == 31):
         return False
     op1, op2 = bits(w, 18, 16), bits(w, 7, 5)
-    return not ((op1 == 0 and op2 == 5) or (op1 == 3 and op2 in (6, 7)))
+    return not ((op1 == 0 and op2 in (4, 5)) or (op1 == 3 and op2 in (6, 7)))
 
+
+def _cssc(w):
+    """FEAT_CSSC's ABS/CNT/CTZ/SMAX/SMIN/UMAX/UMIN on general registers: data processing
+    (1 and 2 source; bits[28:21] = 11010110) and min/max (immediate) (bits[28:23] = 100011).
+    The same mnemonics name Armv8.0-A Advanced SIMD instructions, which this must not
+    cover."""
+    return bits(w, 28, 21) == 0b11010110 or bits(w, 28, 23) == 0b100011
+
+
+_CS = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
+# A half-precision floating-point operand as capstone prints it: h3, v1.4h, v1.8h, v1.h[2].
+_HALF_OPERAND = re.compile(r"\bh\d+\b|\.[48]?h\b")
+# The Armv8.0-A instructions with half-precision operands: the conversions.
+_V80_HALF = {"fcvt", "fcvtl", "fcvtl2", "fcvtn", "fcvtn2"}
+
+
+def _fp16(w):
+    """FEAT_FP16 (Armv8.2): scalar and vector floating-point arithmetic, compares,
+    conversions to and from integers and fixed point, FMOV (register, general, immediate)
+    on half precision. capstone prints them with H operands; Armv8.0-A has half-precision
+    operands only in FCVT, FCVTL and FCVTN, which bramble implements."""
+    d = next(_CS.disasm_lite(w.to_bytes(4, "little"), 0), None)
+    return d is not None and d[2] not in _V80_HALF and _HALF_OPERAND.search(d[3]) is not None
+
+
+_FP16_WHY = ("FEAT_FP16: half-precision FP arithmetic, compares, conversions, moves "
+             "(fadd h0, fmla v0.8h, fcvtzs w0, h1, scvtf h0, x1, fmov v0.4h, #imm ...)")
 
 EXPLAINED = [
     # --- capstone quirks: encodings the Arm ARM leaves unallocated
@@ -110,7 +146,7 @@ EXPLAINED = [
     ("msr", _sys_op0_00, "capstone quirk: op0 = 00, L = 0 outside CRn 0001..0100 is unallocated, "
                          "capstone prints MSR s0_..."),
     ("msr", _msr_imm_unimplemented, "MSR (immediate) to PSTATE fields of later extensions "
-                                    "(PAN, UAO, DIT, SSBS, TCO, ...) or unallocated ones"),
+                                    "(UAO, DIT, SSBS, TCO, ...) or unallocated ones"),
     # --- never executable, on purpose
     ("udf", None, "UDF: permanently UNDEFINED; bramble decodes it as unallocated, which is how it executes"),
     ("dcps1", None, "DCPS1..3 are UNDEFINED outside Debug state"),
@@ -150,11 +186,38 @@ EXPLAINED = [
     ("stgp", None, "FEAT_MTE"),
     # FEAT_MOPS (CPYFP, CPYM..., SETP, SETGP...), FEAT_CSSC, FEAT_THE, FEAT_LSE128, FEAT_GCS
     ("cpy*", None, "FEAT_MOPS"), ("set*", None, "FEAT_MOPS (SETP/SETM/SETE, SETG*)"),
-    ("abs", None, "FEAT_CSSC"), ("cnt", None, "FEAT_CSSC"), ("ctz", None, "FEAT_CSSC"),
-    ("smax", None, "FEAT_CSSC"), ("smin", None, "FEAT_CSSC"), ("umax", None, "FEAT_CSSC"),
-    ("umin", None, "FEAT_CSSC"),
+    ("abs", _cssc, "FEAT_CSSC"), ("cnt", _cssc, "FEAT_CSSC"), ("ctz", _cssc, "FEAT_CSSC"),
+    ("smax", _cssc, "FEAT_CSSC"), ("smin", _cssc, "FEAT_CSSC"), ("umax", _cssc, "FEAT_CSSC"),
+    ("umin", _cssc, "FEAT_CSSC"),
     ("rcw*", None, "FEAT_THE"), ("swpp*", None, "FEAT_LSE128"), ("ldclrp*", None, "FEAT_LSE128"),
     ("ldsetp*", None, "FEAT_LSE128"), ("gcs*", None, "FEAT_GCS"),
+    # --- SIMD&FP: bramble implements Armv8.0-A floating point and Advanced SIMD (half
+    # precision only in FCVT/FCVTL/FCVTN) and the Cryptographic Extension (AES, SHA1,
+    # SHA256, PMULL); every later SIMD&FP extension is unallocated.
+    ("sqrdmlah", None, "FEAT_RDM"), ("sqrdmlsh", None, "FEAT_RDM"),
+    ("sdot", None, "FEAT_DotProd"), ("udot", None, "FEAT_DotProd"),
+    ("usdot", None, "FEAT_I8MM"), ("sudot", None, "FEAT_I8MM"), ("smmla", None, "FEAT_I8MM"),
+    ("ummla", None, "FEAT_I8MM"), ("usmmla", None, "FEAT_I8MM"),
+    ("bfdot", None, "FEAT_BF16"), ("bfmlalb", None, "FEAT_BF16"), ("bfmlalt", None, "FEAT_BF16"),
+    ("bfmmla", None, "FEAT_BF16"), ("bfcvt", None, "FEAT_BF16"), ("bfcvtn", None, "FEAT_BF16"),
+    ("bfcvtn2", None, "FEAT_BF16"),
+    ("fmlal", None, "FEAT_FHM"), ("fmlal2", None, "FEAT_FHM"), ("fmlsl", None, "FEAT_FHM"),
+    ("fmlsl2", None, "FEAT_FHM"),
+    ("fcmla", None, "FEAT_FCMA (the H forms also FEAT_FP16)"),
+    ("fcadd", None, "FEAT_FCMA (the H forms also FEAT_FP16)"),
+    ("frint32x", None, "FEAT_FRINTTS"), ("frint32z", None, "FEAT_FRINTTS"),
+    ("frint64x", None, "FEAT_FRINTTS"), ("frint64z", None, "FEAT_FRINTTS"),
+    ("fjcvtzs", None, "FEAT_JSCVT"),
+    ("sha512h", None, "FEAT_SHA512"), ("sha512h2", None, "FEAT_SHA512"),
+    ("sha512su0", None, "FEAT_SHA512"), ("sha512su1", None, "FEAT_SHA512"),
+    ("eor3", None, "FEAT_SHA3"), ("bcax", None, "FEAT_SHA3"), ("rax1", None, "FEAT_SHA3"),
+    ("xar", None, "FEAT_SHA3"),
+    ("sm3ss1", None, "FEAT_SM3"), ("sm3tt1a", None, "FEAT_SM3"), ("sm3tt1b", None, "FEAT_SM3"),
+    ("sm3tt2a", None, "FEAT_SM3"), ("sm3tt2b", None, "FEAT_SM3"), ("sm3partw1", None, "FEAT_SM3"),
+    ("sm3partw2", None, "FEAT_SM3"),
+    ("sm4e", None, "FEAT_SM4"), ("sm4ekey", None, "FEAT_SM4"),
+    # After the features above, so that FCMLA, FMLAL... on H operands count there.
+    ("f*", _fp16, _FP16_WHY), ("scvtf", _fp16, _FP16_WHY), ("ucvtf", _fp16, _FP16_WHY),
 ]
 
 BRAMBLE_ONLY = [
@@ -175,12 +238,28 @@ BRAMBLE_ONLY = [
     ("Stxr", lambda w: bits(w, 14, 10) != 31, "should-be-one Rt2 not all ones: ignored, as QEMU does"),
     ("Ldar", _sbo_not_ones, "should-be-one fields not all ones: ignored, as QEMU does"),
     ("Stlr", _sbo_not_ones, "should-be-one fields not all ones: ignored, as QEMU does"),
+    ("FpLdstPair", lambda w: bits(w, 22, 22) == 1 and bits(w, 4, 0) == bits(w, 14, 10),
+     "LDP/LDNP (SIMD&FP) with Rt == Rt2: CONSTRAINED UNPREDICTABLE, executed"),
 ]
+
+# Bramble patterns allowed to decode words that EXPLAINED lists (keyed by pattern name).
+BOTH_DECODE_OK = [
+    ("Dcps", None, "DCPS1..3: decoded, and UNDEFINED when executed outside Debug state"),
+    ("Hint", None, "the whole HINT space executes (as NOP unless implemented): PACIASP, AUTIASP, ..."),
+]
+
+_candidates = {}
 
 
 def _match(table, key, w):
-    for k, pred, why in table:
-        if (k == key or (k.endswith("*") and key.startswith(k[:-1]))) and (pred is None or pred(w)):
+    """The explanation of the first entry of `table` matching `key` and `w`, or None."""
+    entries = _candidates.get((id(table), key))
+    if entries is None:
+        entries = [(pred, why) for k, pred, why in table
+                   if k == key or (k.endswith("*") and key.startswith(k[:-1]))]
+        _candidates[(id(table), key)] = entries
+    for pred, why in entries:
+        if pred is None or pred(w):
             return why
     return None
 
@@ -191,6 +270,10 @@ def explain_capstone_only(mnem, w):
 
 def explain_bramble_only(name, w):
     return _match(BRAMBLE_ONLY, name, w)
+
+
+def explain_both_decode(name, w):
+    return _match(BOTH_DECODE_OK, name, w)
 
 
 # =========================================================================================
@@ -210,16 +293,84 @@ def in_integer_isa(w):
     return True
 
 
-def sample_words(n, seed):
-    """`n` words (about), the same number for every integer-ISA value of bits[31:21]."""
-    buckets = [top for top in range(2048) if in_integer_isa(top << 21)]
-    per = max(1, n // len(buckets))
+def in_simd_fp(w):
+    """Data processing -- scalar FP and Advanced SIMD (bits[28:25] = x111) and the
+    loads and stores with bit 26 = 1 (SIMD&FP registers; FEAT_MOPS lives there too)."""
+    op1 = bits(w, 28, 25)
+    return op1 & 0b0111 == 0b0111 or (op1 & 0b0101 == 0b0100 and bits(w, 26, 26) == 1)
+
+
+def word_class(w):
+    """The encoding class of `w` (Arm ARM C4.1 by bits[28:25]; the SIMD&FP data
+    processing space further by op0 = bits[31:28] of C4.1.95). Fixed by bits[31:21]."""
+    op1 = bits(w, 28, 25)
+    if op1 & 0b0111 == 0b0111:
+        op0 = bits(w, 31, 28)
+        if op0 & 0b0101 == 0b0001:
+            return "FP scalar (op0 x0x1)"
+        if op0 & 0b1101 == 0b0101:
+            return "SIMD scalar, SHA (op0 01x1)"
+        if op0 & 0b1001 == 0:
+            return "SIMD vector, AES (op0 0xx0)"
+        if op0 == 0b1100:
+            return "SHA512/SHA3/SM3/SM4 (op0 1100)"
+        return "unallocated (op0 1xx0, 11x1)"
+    if op1 & 0b0101 == 0b0100:
+        return "loads/stores V=1" if bits(w, 26, 26) else "loads/stores V=0"
+    if op1 & 0b1110 == 0b1000:
+        return "DP immediate"
+    if op1 & 0b1110 == 0b1010:
+        return "branch, exc., system"
+    if op1 & 0b0111 == 0b0101:
+        return "DP register"
+    return "reserved (op1 000x, 0011)"
+
+
+INT_CLASSES = ["reserved (op1 000x, 0011)", "DP immediate", "branch, exc., system", "loads/stores V=0",
+               "DP register"]
+FP_CLASSES = ["loads/stores V=1", "FP scalar (op0 x0x1)", "SIMD scalar, SHA (op0 01x1)",
+              "SIMD vector, AES (op0 0xx0)", "SHA512/SHA3/SM3/SM4 (op0 1100)", "unallocated (op0 1xx0, 11x1)"]
+
+
+def _regs(rng):
+    """bits[9:0] of a SIMD&FP word: two register fields, each 00000 a quarter of the time."""
+    r = rng.getrandbits(14)
+    rn = (r >> 5) & 31 if r & (3 << 10) else 0
+    rd = r & 31 if r & (3 << 12) else 0
+    return (rn << 5) | rd
+
+
+def sample_words(n_int, n_fp, seed):
+    """About `n_int` integer-ISA words, the same number for every value of bits[31:21]
+    there, then exactly `n_fp` SIMD&FP words: `n_fp // S` in each of the S values of
+    bits[31:10] there and the rest in distinct random ones. Returns the words and a
+    one-line description."""
     rng = random.Random(seed)
     out = array.array("I")
+    buckets = [top for top in range(2048) if in_integer_isa(top << 21)]
+    per = max(1, n_int // len(buckets)) if n_int > 0 else 0
     for top in buckets:
         base = top << 21
         out.extend(base | rng.getrandbits(21) for _ in range(per))
-    return out, len(buckets), per
+    what = [f"{per * len(buckets)} in the integer ISA ({per} in each of its {len(buckets)} values of "
+            f"bits[31:21])"] if per else []
+
+    tops = [top for top in range(2048) if in_simd_fp(top << 21)]
+    strata = len(tops) << 11
+
+    def prefix(i):
+        return (tops[i >> 11] << 21) | ((i & 0x7ff) << 10)
+
+    fp_per, extra = divmod(max(0, n_fp), strata)
+    if fp_per:
+        out.extend(prefix(i) | _regs(rng) for i in range(strata) for _ in range(fp_per))
+    out.extend(prefix(i) | _regs(rng) for i in sorted(rng.sample(range(strata), extra)))
+    if n_fp > 0:
+        more = f" and {extra} more in random ones" if extra and fp_per else ""
+        each = f"{fp_per} in each of its {strata} values of bits[31:10]{more}" if fp_per else \
+            f"one in each of {extra} random values of its {strata} of bits[31:10]"
+        what.append(f"{n_fp} in the SIMD&FP space ({each})")
+    return out, "; ".join(what)
 
 
 # =========================================================================================
@@ -259,81 +410,141 @@ def classify(cmd, words, chunk=1 << 16):
 # =========================================================================================
 
 
+OUTCOMES = ["both decode", "both unallocated", "capstone only, explained", "capstone only, UNEXPLAINED",
+            "bramble only, explained", "bramble only, UNEXPLAINED", "both decode, UNEXPECTED"]
+
+
 def sweep(args, cmd):
-    words, nb, per = sample_words(args.samples, args.seed)
-    cs = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
-    dis = cs.disasm_lite
+    """Runs one sweep; returns (passed, failed, {class or "all": Counter of outcomes})."""
+    words, what = sample_words(args.samples, args.fp_samples, args.seed)
+    dis = _CS.disasm_lite
+    cls_of_top = [word_class(top << 21) for top in range(2048)]
+    fp_top = [in_simd_fp(top << 21) for top in range(2048)]
     t0 = time.time()
     counts = collections.Counter()
+    per_class = collections.defaultdict(collections.Counter)
+    reasons = collections.defaultdict(lambda: [0, 0])   # why -> [integer ISA, SIMD&FP] words
     cap_only = collections.defaultdict(list)     # (mnemonic, why) -> words
     br_only = collections.defaultdict(list)      # (name, why) -> words
+    unexpected = collections.defaultdict(list)   # (name, mnemonic, why) -> words
     unexplained = 0
     for w, name in zip(words, classify(cmd, words)):
         d = next(dis(w.to_bytes(4, "little"), 0), None)
         if d is not None:
-            if name != "unallocated":
-                counts["both decode"] += 1
-                continue
             mnem = d[2].split(".")[0]
             why = explain_capstone_only(mnem, w)
-            counts["capstone only, explained" if why else "capstone only, UNEXPLAINED"] += 1
-            cap_only[(mnem, why)].append(w)
+            if name != "unallocated":
+                if why is None or explain_both_decode(name, w):
+                    outcome = "both decode"
+                else:
+                    # bramble decodes what it is meant to leave unallocated
+                    outcome = "both decode, UNEXPECTED"
+                    unexpected[(name, mnem, why)].append(w)
+                    unexplained += 1
+            else:
+                outcome = "capstone only, explained" if why else "capstone only, UNEXPLAINED"
+                cap_only[(mnem, why)].append(w)
+                if why is None:
+                    unexplained += 1
+                else:
+                    reasons[why][fp_top[w >> 21]] += 1
+        elif name == "unallocated":
+            outcome = "both unallocated"
         else:
-            if name == "unallocated":
-                counts["both unallocated"] += 1
-                continue
             why = explain_bramble_only(name, w)
-            counts["bramble only, explained" if why else "bramble only, UNEXPLAINED"] += 1
+            outcome = "bramble only, explained" if why else "bramble only, UNEXPLAINED"
             br_only[(name, why)].append(w)
-        if why is None:
-            unexplained += 1
+            if why is None:
+                unexplained += 1
+            else:
+                reasons[why][fp_top[w >> 21]] += 1
+        counts[outcome] += 1
+        per_class[cls_of_top[w >> 21]][outcome] += 1
     dt = time.time() - t0
 
-    print(f"sampled {len(words)} words: {per} in each of the {nb} integer-ISA values of "
-          f"bits[31:21] (seed {args.seed}; {dt:.1f} s)")
-    for k in ("both decode", "both unallocated", "capstone only, explained", "capstone only, UNEXPLAINED",
-              "bramble only, explained", "bramble only, UNEXPLAINED"):
+    print(f"sampled {len(words)} words: {what} (seed {args.seed}; {dt:.1f} s)")
+    for k in OUTCOMES:
         print(f"  {k:<28} {counts[k]:>9}")
 
-    def table(title, groups, disasm):
+    cols = [("words", None), ("both dec", "both decode"), ("both unal", "both unallocated"),
+            ("cs expl", "capstone only, explained"), ("cs UNEXPL", "capstone only, UNEXPLAINED"),
+            ("br expl", "bramble only, explained"), ("br UNEXPL", "bramble only, UNEXPLAINED"),
+            ("UNEXPECTED", "both decode, UNEXPECTED")]
+    print("\nper encoding class (bits[28:25]; SIMD&FP data processing by op0 = bits[31:28]):")
+    print(f"  {'class':<32}" + "".join(f"{c:>11}" for c, _ in cols))
+    for space, classes in (("integer ISA", INT_CLASSES), ("SIMD&FP", FP_CLASSES)):
+        rows = [c for c in classes if per_class[c]]
+        if rows:
+            print(f"  {space}")
+        for c in rows:
+            pc = per_class[c]
+            vals = [sum(pc.values())] + [pc[k] for _, k in cols[1:]]
+            print(f"    {c:<30}" + "".join(f"{v:>11}" for v in vals))
+
+    def table(title, groups, disasm, width=14, why_prefix=""):
         if not groups:
             return
         print(f"\n{title} (top {args.show} of {len(groups)}):")
-        for (key, why), ws in sorted(groups.items(), key=lambda kv: (kv[0][1] is not None, -len(kv[1])))[:args.show]:
+        # unexplained groups first, then by size
+        for key, ws in sorted(groups.items(), key=lambda kv: (kv[0][-1] is not None, -len(kv[1])))[:args.show]:
             ex = ws[0]
             text = ""
             if disasm:
                 d = next(dis(ex.to_bytes(4, "little"), 0), None)
                 text = f"  `{d[2]} {d[3]}`" if d else ""
-            print(f"  {key:<14} {len(ws):>8}  e.g. {ex:08x}{text}")
-            print(f"  {'':<14} {'':>8}  {'UNEXPLAINED' if why is None else why}")
+            label = " ".join(key[:-1])
+            why = key[-1]
+            print(f"  {label:<{width}} {len(ws):>8}  e.g. {ex:08x}{text}")
+            print(f"  {'':<{width}} {'':>8}  {'UNEXPLAINED' if why is None else why_prefix + why}")
 
+    if reasons:
+        print(f"\nexplained disagreements by reason ({len(reasons)}):")
+        print(f"  {'integer':>8} {'SIMD&FP':>8}  reason")
+        for why, (n_int, n_fp) in sorted(reasons.items(), key=lambda kv: -sum(kv[1])):
+            print(f"  {n_int:>8} {n_fp:>8}  {why}")
     table("capstone decodes, bramble unallocated, by capstone mnemonic", cap_only, True)
     table("bramble decodes, capstone rejects, by bramble pattern", br_only, False)
+    table("both decode, UNEXPECTED: bramble decodes what it is meant to leave unallocated, by bramble pattern "
+          "and capstone mnemonic", unexpected, True, width=24, why_prefix="should be unallocated: ")
     passed = len(words) - unexplained
-    return passed, unexplained
+    per_class["all"] = counts
+    return passed, unexplained, per_class
 
 
 def self_test(args):
-    """Runs the sweep against fake_classifier.py (which agrees with capstone except where
-    told otherwise) and checks that agreement passes and disagreements fail."""
+    """Runs the sweep against fake_classifier.py (which agrees with capstone, and leaves
+    what EXPLAINED lists unallocated, except where told otherwise) and checks that
+    agreement passes and disagreements fail."""
     fake = [sys.executable, os.path.join(HERE, "fake_classifier.py")]
     a = argparse.Namespace(**vars(args))
     a.samples = min(args.samples, 200_000)
-    a.show = 5
+    a.fp_samples = min(args.fp_samples, 100_000)
+    a.show = 3
     results = []
 
     def check(name, cond):
         results.append(cond)
-        print(f"self-test: {'PASS' if cond else 'FAIL'}: {name}", flush=True)
+        print(f"self-test: {'PASS' if cond else 'FAIL'}: {name}\n", flush=True)
 
-    p, f = sweep(a, fake)
-    check("a classifier agreeing with capstone passes", f == 0 and p > 0)
-    p, f = sweep(a, fake + ["--reject-mnemonic", "ldr"])
-    check("words capstone decodes as LDR but the classifier rejects fail", f > 0)
-    p, f = sweep(a, fake + ["--reject-mnemonic", "braa"])
-    check("explained disagreements (BRAA: FEAT_PAuth) pass", f == 0)
-    p, f = sweep(a, fake + ["--accept-invalid"])
+    def explained(c, classes):
+        return sum(c[k]["capstone only, explained"] for k in classes)
+
+    p, f, c = sweep(a, fake)
+    check("a classifier agreeing with capstone passes, with explained disagreements (FEAT_PAuth, "
+          "FEAT_FP16, FEAT_DotProd, ...) in both spaces",
+          f == 0 and p > 0 and explained(c, INT_CLASSES) > 0 and explained(c, FP_CLASSES) > 0)
+    p, f, c = sweep(a, fake + ["--reject-mnemonic", "ldr"])
+    check("words capstone decodes as LDR (integer and SIMD&FP) but the classifier rejects fail", f > 0)
+    p, f, c = sweep(a, fake + ["--reject-mnemonic", "fadd"])
+    check("FADD rejected fails: the FEAT_FP16 rule covers only half precision", f > 0)
+    p, f, c = sweep(a, fake + ["--reject-mnemonic", "smax"])
+    check("vector SMAX rejected fails: the FEAT_CSSC rule covers only general registers", f > 0)
+    p, f, c = sweep(a, fake + ["--accept-mnemonic", "sdot"])
+    check("a classifier decoding SDOT (FEAT_DotProd) fails", f > 0 and c["all"]["both decode, UNEXPECTED"] > 0)
+    p, f, c = sweep(a, fake + ["--accept-mnemonic", "fmadd"])
+    check("a classifier decoding FMADD (half precision: FEAT_FP16) fails",
+          f > 0 and c["all"]["both decode, UNEXPECTED"] > 0)
+    p, f, c = sweep(a, fake + ["--accept-invalid"])
     check("words capstone rejects but the classifier decodes fail", f > 0)
     try:
         list(classify(fake + ["--die-after", "10"], array.array("I", range(100))))
@@ -348,20 +559,22 @@ def self_test(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--samples", type=int, default=2_000_000)
+    ap.add_argument("--samples", type=int, default=2_000_000, help="integer-ISA words (default %(default)s)")
+    ap.add_argument("--fp-samples", type=int, default=1 << 20,
+                    help="SIMD&FP words (default %(default)s: one per value of bits[31:10])")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--classifier", default=default_path(DEFAULT_CLASSIFIER),
                     help="classifier command (split like a shell line; default %(default)s)")
-    ap.add_argument("--show", type=int, default=40, help="disagreement groups to list per side")
+    ap.add_argument("--show", type=int, default=40, help="disagreement groups to list per table")
     ap.add_argument("--self-test", action="store_true")
     args = ap.parse_args()
     if args.self_test:
         return self_test(args)
     try:
-        passed, failed = sweep(args, shlex.split(args.classifier))
+        passed, failed, _ = sweep(args, shlex.split(args.classifier))
     except (OSError, RuntimeError) as e:
         print(f"capstone_sweep: {e}", file=sys.stderr)
-        print(f"0 passed, {args.samples} failed")
+        print(f"0 passed, {args.samples + args.fp_samples} failed")
         return 2
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1

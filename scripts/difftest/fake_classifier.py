@@ -2,22 +2,29 @@
 """A stand-in for bramble's `classify` example, for `capstone_sweep.py --self-test`.
 
 Reads words (8 hex digits, one per line) and prints `<word> <name>`, where name is
-`cap_<mnemonic>` when capstone decodes the word and `unallocated` otherwise. Options
-introduce disagreements on purpose:
+`cap_<mnemonic>` when capstone decodes the word and `unallocated` otherwise, or when
+capstone_sweep's EXPLAINED table says bramble leaves the word unallocated (an extension
+bramble does not implement, a capstone quirk). Options introduce disagreements on purpose:
     --reject-mnemonic M   say `unallocated` for words capstone decodes as M (repeatable)
+    --accept-mnemonic M   decode words capstone decodes as M even if EXPLAINED lists them
     --accept-invalid      say `Bogus` for words capstone rejects
     --die-after N         exit after N words
 """
 
 import argparse
+import os
 import sys
 
 import capstone
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from capstone_sweep import explain_capstone_only  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reject-mnemonic", action="append", default=[])
+    ap.add_argument("--accept-mnemonic", action="append", default=[])
     ap.add_argument("--accept-invalid", action="store_true")
     ap.add_argument("--die-after", type=int, default=None)
     args = ap.parse_args()
@@ -33,7 +40,12 @@ def main():
             name = "Bogus" if args.accept_invalid else "unallocated"
         else:
             m = d[2].split(".")[0]
-            name = "unallocated" if m in args.reject_mnemonic else "cap_" + m
+            if m in args.reject_mnemonic:
+                name = "unallocated"
+            elif m not in args.accept_mnemonic and explain_capstone_only(m, w):
+                name = "unallocated"
+            else:
+                name = "cap_" + m
         out.write(f"{w:08x} {name}\n")
     out.flush()
 
