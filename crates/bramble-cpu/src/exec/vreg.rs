@@ -109,6 +109,14 @@ impl Cpu {
         self.set_vr(n, (v & ones(bits)) as u128);
     }
 
+    /// Writes the 64-bit result of a narrowing operation: the low half of Vd with the top
+    /// cleared (Q = 0), or the high half keeping the low one (the "2" forms, Q = 1).
+    #[inline(always)]
+    pub(crate) fn set_narrow(&mut self, rd: u8, r: u64, q: bool) {
+        let v = if q { (self.vr(rd) as u64 as u128) | (r as u128) << 64 } else { r as u128 };
+        self.set_vr(rd, v);
+    }
+
     /// Marks FPSR.QC (cumulative saturation).
     #[inline(always)]
     pub(crate) fn set_qc(&mut self) {

@@ -154,14 +154,8 @@ impl Cpu {
                     r |= (v & ones(ne)) << (i as u32 * ne);
                 }
                 self.fp_flags(fp);
-                let v = if scalar {
-                    r as u128
-                } else if q {
-                    (self.vr(rd) as u64 as u128) | (r as u128) << 64
-                } else {
-                    r as u128
-                };
-                self.set_vr(rd, v);
+                // A scalar result is the low lane with everything above it cleared, as for Q = 0.
+                self.set_narrow(rd, r, q && !scalar);
                 return Ok(());
             }
             0x17 => {

@@ -32,8 +32,7 @@ impl Cpu {
                 }
                 r |= ((s >> e) as u64 & ones(e)) << (i as u32 * e);
             }
-            let v = if q { (d as u64 as u128) | (r as u128) << 64 } else { r as u128 };
-            self.set_vr(rd, v);
+            self.set_narrow(rd, r, q);
             return Ok(());
         }
         let r = self.long_3diff(q, u, size, opcode, n, m, d);

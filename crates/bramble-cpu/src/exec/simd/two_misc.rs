@@ -27,8 +27,7 @@ impl Cpu {
         match (u, opcode) {
             (_, 0x12) | (_, 0x14) => {
                 let r = self.narrow(u, opcode, size, self.vr(rn));
-                let v = if q { (self.vr(rd) as u64 as u128) | (r as u128) << 64 } else { r as u128 };
-                self.set_vr(rd, v);
+                self.set_narrow(rd, r, q);
                 return Ok(());
             }
             (true, 0x13) => {
