@@ -62,7 +62,8 @@ def log(msg):
 
 def parse_size(text):
     """bramble's --mem syntax: 512M, 1G, 4G; a bare number is MiB."""
-    t = text.strip().upper().removesuffix("B")
+    t = text.strip().upper()
+    t = t[:-1] if t.endswith("B") else t
     mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
     try:
         if t and t[-1] in mult:
@@ -79,6 +80,39 @@ def mib(n):
 # --- apt -------------------------------------------------------------------------------
 
 _records = {}  # package name -> its apt record for arm64 (None: apt knows none)
+LISTS = "/var/lib/apt/lists"
+
+
+def lists_stamp():
+    """Names, sizes and times of apt's package lists: the records below stay valid while
+    this does not change (an `apt-get update` changes it)."""
+    try:
+        names = sorted(os.listdir(LISTS))
+    except OSError:
+        return None
+    h = hashlib.sha256()
+    for n in names:
+        st = os.stat(os.path.join(LISTS, n))
+        h.update(f"{n} {st.st_size} {st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def load_records(path):
+    """Reuses the records a previous run saved if apt's lists are unchanged: apt-cache
+    takes about a second a call where the package cache is not kept (Docker images)."""
+    try:
+        with open(path) as f:
+            saved = json.load(f)
+    except (OSError, ValueError):
+        return
+    if saved.get("stamp") == lists_stamp():
+        _records.update({n: r for n, r in saved.get("records", {}).items() if r is not None})
+
+
+def save_records(path):
+    with open(path + ".tmp", "w") as f:
+        json.dump({"stamp": lists_stamp(), "records": _records}, f)
+    os.replace(path + ".tmp", path)
 
 
 def apt_records(names):
@@ -358,7 +392,8 @@ def base_spec():
             "args": ["sh"],
             "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"],
             "cwd": "/",
-            "capabilities": {k: list(caps) for k in ("bounding", "effective", "permitted", "ambient")} | {"inheritable": []},
+            "capabilities": {"bounding": list(caps), "effective": list(caps), "inheritable": [],
+                             "permitted": list(caps), "ambient": list(caps)},
             "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
             "noNewPrivileges": True,
         },
@@ -595,6 +630,9 @@ def build(args):
     if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
         raise Fail("apt-get and dpkg-deb are needed: run this on a Debian or Ubuntu machine")
 
+    records = os.path.join(cache, "debs", "apt-records.json")
+    os.makedirs(os.path.dirname(records), exist_ok=True)
+    load_records(records)
     pkgs = Packages(cache)
     pkgs.fetch(["busybox-static", "crun"])
     busybox = resolve_in(pkgs.roots["busybox-static"], "bin/busybox")
@@ -611,6 +649,8 @@ def build(args):
         hit = find_lib(pkgs, "libgcc_s.so.1")
         if hit:
             runtime["/" + hit[1]] = resolve_in(pkgs.roots[hit[0]], hit[1])
+
+    save_records(records)
 
     # The cache key: this script, mkcpio, every package's digest and the options.
     key = hashlib.sha256()

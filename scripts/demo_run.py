@@ -164,7 +164,7 @@ def main():
     ok = summarize(args, r)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(r | {"ok": ok}, f, indent=1)
+            json.dump(dict(r, ok=ok), f, indent=1)
     return 0 if ok else 1
 
 
