@@ -28,6 +28,22 @@ pub fn ldst_single_ok(load: u32, opcode: u32, s: u32, size: u32) -> bool {
     }
 }
 
+/// log2 of the element size of a single-structure load/store: opcode<2:1> picks B, H,
+/// S or D (size 01), or for LDnR the size field.
+pub fn ldst_single_scale(opcode: u32, size: u32) -> u8 {
+    match opcode >> 1 {
+        2 if size == 1 => 3,
+        3 => size as u8,
+        o => o as u8,
+    }
+}
+
+/// The lane of a single-structure load/store, from Q:S:size by element size (B: all four
+/// bits, H: Q:S:size<1>, S: Q:S, D: Q).
+pub fn ldst_single_index(q: u32, s: u32, size: u32, scale: u8) -> u8 {
+    (((q << 3) | (s << 2) | size) >> scale) as u8
+}
+
 /// LDR/STR of B/H/S/D (opc 0x) and Q (size 00, opc 1x).
 pub fn fp_ldst_ok(size: u32, opc: u32) -> bool {
     opc < 2 || size == 0

@@ -67,26 +67,8 @@ impl Cpu {
                 }
                 Ok(())
             }
-            SimdLdSt::LdStSingle { q, post, load, r, rm, opcode, s, size, rn, rt } => {
-                let selem = (((opcode & 1) << 1) | r as u8) + 1;
-                let scale = if opcode >> 1 == 2 && size == 1 {
-                    3
-                } else if opcode >> 1 == 3 {
-                    size
-                } else {
-                    opcode >> 1
-                };
-                self.ldst_single(
-                    bus,
-                    q,
-                    load,
-                    opcode >> 1 == 3,
-                    selem,
-                    scale,
-                    (q as u8) << 3 | (s as u8) << 2 | size,
-                    rn,
-                    rt,
-                )?;
+            SimdLdSt::LdStSingle { q, post, load, rm, rn, rt, replicate, selem, scale, index } => {
+                self.ldst_single(bus, q, load, replicate, selem, scale, index as usize, rn, rt)?;
                 if post {
                     self.post_index(rn, rm, (selem as u64) << scale);
                 }
@@ -197,8 +179,7 @@ impl Cpu {
         Ok(())
     }
 
-    /// LD1-LD4/ST1-ST4 (single structure) and LD1R-LD4R. `index_bits` is Q:S:size, from
-    /// which the lane index is taken according to the element size.
+    /// LD1-LD4/ST1-ST4 (single structure) and LD1R-LD4R.
     #[allow(clippy::too_many_arguments)]
     fn ldst_single(
         &mut self,
@@ -208,7 +189,7 @@ impl Cpu {
         replicate_all: bool,
         selem: u8,
         scale: u8,
-        index_bits: u8,
+        index: usize,
         rn: Xs,
         rt: u8,
     ) -> ExecResult {
@@ -226,12 +207,6 @@ impl Cpu {
             }
             return Ok(());
         }
-        let index = match scale {
-            0 => index_bits,
-            1 => index_bits >> 1,
-            2 => index_bits >> 2,
-            _ => index_bits >> 3,
-        } as usize;
         if load {
             let mut vals = [0u64; 4];
             for (s, v) in vals.iter_mut().enumerate().take(selem as usize) {

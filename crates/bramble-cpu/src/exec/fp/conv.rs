@@ -45,14 +45,14 @@ impl Cpu {
             2 | 3 => {
                 let x = self.x[rn as usize] & ones(int_bits);
                 let mut fp = self.fp_ctx();
-                let rounding = Rounding::from_rmode((fp.fpcr >> 22) & 3);
+                let rounding = fp.rounding();
                 let r = with_format!(ftype, F => fp.from_fixed::<F>(x, 0, opcode == 3, int_bits, rounding));
                 self.fp_flags(fp);
                 self.set_vs(rd, r, ftype_bits(ftype));
             }
             _ => {
                 let bits = ftype_bits(ftype);
-                let a = self.vr(rn) as u64 & ones(bits);
+                let a = self.fpr(rn, bits);
                 let mut fp = self.fp_ctx();
                 let rounding = to_int_rounding(rmode, opcode);
                 let r = with_format!(ftype, F => fp.to_fixed::<F>(a, 0, opcode & 1 == 1, int_bits, rounding));
@@ -79,12 +79,12 @@ impl Cpu {
         let mut fp = self.fp_ctx();
         if rmode == 0 {
             let x = self.x[rn as usize] & ones(int_bits);
-            let rounding = Rounding::from_rmode((fp.fpcr >> 22) & 3);
+            let rounding = fp.rounding();
             let r = with_format!(ftype, F => fp.from_fixed::<F>(x, fbits, opcode == 3, int_bits, rounding));
             self.fp_flags(fp);
             self.set_vs(rd, r, ftype_bits(ftype));
         } else {
-            let a = self.vr(rn) as u64 & ones(ftype_bits(ftype));
+            let a = self.fpr(rn, ftype_bits(ftype));
             let r = with_format!(ftype, F => fp.to_fixed::<F>(a, fbits, opcode == 1, int_bits, Rounding::Zero));
             self.fp_flags(fp);
             self.set_xz(Xz::new(rd as u32), r);

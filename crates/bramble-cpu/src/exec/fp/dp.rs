@@ -13,23 +13,24 @@ use crate::cpu::{Cpu, ExecResult};
 use crate::exec::simd::vfp_expand_imm;
 use crate::exec::vreg::ones;
 
-/// The FRINT rounding of dp1 opcodes 8..15 (X and I use FPCR's mode): (rounding, exact).
-pub(crate) fn frint_mode(opcode: u8, fpcr: u32) -> (Rounding, bool) {
+/// The FRINT rounding of dp1 opcodes 8..15 (X and I use FPCR's mode, `current`):
+/// (rounding, exact).
+pub(crate) fn frint_mode(opcode: u8, current: Rounding) -> (Rounding, bool) {
     match opcode & 7 {
         0 => (Rounding::TieEven, false),
         1 => (Rounding::PosInf, false),
         2 => (Rounding::NegInf, false),
         3 => (Rounding::Zero, false),
         4 => (Rounding::TieAway, false),
-        6 => (Rounding::from_rmode((fpcr >> 22) & 3), true),
-        _ => (Rounding::from_rmode((fpcr >> 22) & 3), false),
+        6 => (current, true),
+        _ => (current, false),
     }
 }
 
 impl Cpu {
     /// Scalar operand `n` of a `bits`-wide format.
     #[inline(always)]
-    fn fpr(&self, n: u8, bits: u32) -> u64 {
+    pub(super) fn fpr(&self, n: u8, bits: u32) -> u64 {
         self.vr(n) as u64 & ones(bits)
     }
 
@@ -48,12 +49,12 @@ impl Cpu {
                     5 => 1,
                     _ => 3,
                 };
-                let rounding = Rounding::from_rmode((fp.fpcr >> 22) & 3);
+                let rounding = fp.rounding();
                 let r = with_format!(ftype, From => with_format!(to, To => fp.convert::<From, To>(a, rounding)));
                 (r, ftype_bits(to))
             }
             _ => {
-                let (rounding, exact) = frint_mode(opcode, fp.fpcr);
+                let (rounding, exact) = frint_mode(opcode, fp.rounding());
                 (with_format!(ftype, F => fp.round_int::<F>(a, rounding, exact)), bits)
             }
         };
@@ -142,6 +143,6 @@ pub(crate) fn fp_binop<F: Format>(fp: &mut bramble_softfloat::Fp, opcode: u8, a:
         5 => fp.min::<F>(a, b),
         6 => fp.max_num::<F>(a, b),
         7 => fp.min_num::<F>(a, b),
-        _ => fp.mul::<F>(a, b) ^ (1 << (F::EXP_BITS + F::FRAC_BITS)),
+        _ => bramble_softfloat::neg::<F>(fp.mul::<F>(a, b)),
     }
 }

@@ -5,33 +5,19 @@
 //! precision (FP16 arithmetic is FEAT_FP16, not implemented); the conversions FCVTN,
 //! FCVTL and FCVTXN also involve half precision.
 
-use bramble_softfloat::{unsigned_recip_estimate, unsigned_rsqrt_estimate, Double, Format, Fp, Half, Rounding, Single};
+use bramble_softfloat::{
+    abs, neg, unsigned_recip_estimate, unsigned_rsqrt_estimate, Double, Format, Fp, Half, Rounding, Single,
+};
 
 use super::three_same::mask;
 use crate::cpu::{Cpu, ExecResult};
 use crate::exec::fp::dp::frint_mode;
 use crate::exec::vreg::{elem, ones, q_mask, set_elem};
 
-/// `FPAbs` on an F value.
-#[inline(always)]
-fn abs<F: Format>(x: u64) -> u64 {
-    x & !(1 << (F::EXP_BITS + F::FRAC_BITS))
-}
-
-/// `FPNeg` on an F value.
-#[inline(always)]
-fn neg<F: Format>(x: u64) -> u64 {
-    x ^ (1 << (F::EXP_BITS + F::FRAC_BITS))
-}
-
-const fn bits_of<F: Format>() -> u32 {
-    1 + F::EXP_BITS + F::FRAC_BITS
-}
-
 /// Lane-wise `f` over the lanes of F in `n`, `m` and `d` (`lanes` of them).
 #[inline(always)]
 fn map3<F: Format>(lanes: usize, n: u128, m: u128, d: u128, mut f: impl FnMut(u64, u64, u64) -> u64) -> u128 {
-    let e = bits_of::<F>();
+    let e = F::BITS;
     let mut r = 0u128;
     for i in 0..lanes {
         set_elem(&mut r, i, e, f(elem(n, i, e), elem(m, i, e), elem(d, i, e)));
@@ -136,7 +122,7 @@ impl Cpu {
         let a = size & 2 != 0;
         let double = size & 1 != 0;
         let mut fp = self.fp_ctx();
-        let rmode = Rounding::from_rmode((fp.fpcr >> 22) & 3);
+        let rmode = fp.rounding();
         match opcode {
             0x16 => {
                 // FCVTN (to half or single) / FCVTXN (double to single, round to odd): the
@@ -254,7 +240,7 @@ impl Cpu {
         let e = 8u32 << size;
         let lanes = if scalar { 1 } else { (if q { 128 } else { 64 } / e) as usize };
         let mut fp = self.fp_ctx();
-        let rmode = Rounding::from_rmode((fp.fpcr >> 22) & 3);
+        let rmode = fp.rounding();
         let to_float = opcode == 0x1c;
         let mut r = 0u128;
         for i in 0..lanes {
@@ -316,7 +302,7 @@ fn fp_elem_lane<F: Format>(fp: &mut Fp, u: bool, opcode: u8, x: u64, y: u64, d: 
 /// The lane-wise two-register misc FP operations.
 #[inline(always)]
 fn fp_2misc_lane<F: Format>(fp: &mut Fp, u: bool, a: bool, opcode: u8, x: u64) -> u64 {
-    let e = bits_of::<F>();
+    let e = F::BITS;
     let to_int = |fp: &mut Fp, r: Rounding| fp.to_fixed::<F>(x, 0, u, e, r);
     match (u, a, opcode) {
         (false, true, 0x0c) => mask(fp.compare_gt::<F>(x, 0)),
@@ -339,7 +325,7 @@ fn fp_2misc_lane<F: Format>(fp: &mut Fp, u: bool, a: bool, opcode: u8, x: u64) -
                 (true, false, _) => 14,
                 (true, true, _) => 15,
             };
-            let (r, exact) = frint_mode(dp1, fp.fpcr);
+            let (r, exact) = frint_mode(dp1, fp.rounding());
             fp.round_int::<F>(x, r, exact)
         }
         (_, false, 0x1a) => to_int(fp, Rounding::TieEven),
@@ -348,7 +334,7 @@ fn fp_2misc_lane<F: Format>(fp: &mut Fp, u: bool, a: bool, opcode: u8, x: u64) -
         (_, true, 0x1b) => to_int(fp, Rounding::Zero),
         (_, _, 0x1c) => to_int(fp, Rounding::TieAway),
         (_, false, _) => {
-            let r = Rounding::from_rmode((fp.fpcr >> 22) & 3);
+            let r = fp.rounding();
             fp.from_fixed::<F>(x, 0, u, e, r)
         }
         (false, true, _) => fp.recip_estimate::<F>(x),
