@@ -4,14 +4,7 @@
 // until the matching TLBI, AT into PAR_EL1, and top-byte-ignore.
 #include "rt.h"
 
-#define BLOCK 0x1ull
-#define TABLE 0x3ull
-#define PAGE 0x3ull
-#define AF (1ull << 10)
-#define SH_INNER (3ull << 8)
-#define RO (1ull << 7)
-#define XN (1ull << 54)
-#define WINDOW 0x100000000ull  // VA 4 GiB: L1 index 4
+#include "pgtable.h"
 
 static u64 l1[512] __attribute__((aligned(4096)));
 static u64 l2[512] __attribute__((aligned(4096)));

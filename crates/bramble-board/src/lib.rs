@@ -11,4 +11,4 @@ pub mod semihosting;
 
 pub use bramble_cpu::{Features, Stats, CPU_HZ};
 pub use loader::{load_kernel, ImageHeader, LoadError, Loaded, LoadedKind};
-pub use machine::{Clock, Config, Exit, Machine, MachineError, SharedOut};
+pub use machine::{BoxedInput, Clock, Config, Exit, Machine, MachineError, SharedOut};

@@ -46,6 +46,11 @@ pub struct Config {
     pub cpu_hz: u64,
     /// How virtual time relates to host time (`--clock`).
     pub clock: Clock,
+    /// Run the block translator (`false`: the plain interpreter, `--no-translate`).
+    pub translate: bool,
+    /// Console input read from this file and typed at deterministic points
+    /// (`--serial-input`): a line at a time, whenever the guest waits for input.
+    pub serial_input: Option<PathBuf>,
 }
 
 /// How virtual time relates to host time. The choice never changes what an instruction
@@ -91,6 +96,15 @@ fn user_dtb(path: &std::path::Path, append: Option<&str>, initrd: Option<(u64, u
     fdt_parse::write(&tree).map_err(bad)
 }
 
+/// Reads a `--serial-input` file, refusing what cannot be console input.
+fn read_script(path: &std::path::Path) -> Result<Vec<u8>, MachineError> {
+    let bad = |reason: String| MachineError::SerialInput { path: path.into(), reason };
+    if path.is_dir() {
+        return Err(bad("is a directory".into()));
+    }
+    std::fs::read(path).map_err(|e| bad(e.to_string()))
+}
+
 /// The command line a Linux Image gets without --append.
 pub const DEFAULT_BOOTARGS: &str = "console=ttyAMA0,115200 earlycon=pl011,mmio32,0xfe201000";
 const TWO_MIB: u64 = 2 << 20;
@@ -108,6 +122,8 @@ pub enum MachineError {
     Fdt(String),
     #[error("{path}: not a usable device tree blob: {reason}")]
     Dtb { path: PathBuf, reason: String },
+    #[error("{path}: cannot read the serial input: {reason}")]
+    SerialInput { path: PathBuf, reason: String },
 }
 
 /// Why the machine stopped.
@@ -203,6 +219,8 @@ pub struct Machine {
     err: SharedOut,
     max_insns: Option<u64>,
     clock: Clock,
+    /// `--serial-input`: the bytes and how many have been typed.
+    script: Option<(Vec<u8>, usize)>,
 }
 
 impl std::fmt::Debug for Machine {
@@ -229,6 +247,7 @@ impl Machine {
         let boot_el = cfg.boot_el.unwrap_or(if is_linux { 1 } else { 3 });
         let mut cpu = Cpu::new(cfg.features, boot_el);
         cpu.set_cpu_hz(cfg.cpu_hz);
+        cpu.set_translate(cfg.translate);
         cpu.set_semihosting(cfg.semihosting);
         let (hvc, smc) = psci_conduit(boot_el);
         cpu.set_firmware_calls(hvc, smc);
@@ -265,7 +284,24 @@ impl Machine {
             place(&cfg.kernel, "device tree after the kernel", &mut bus, dtb_addr, &dtb, dtb.len() as u64)?;
             cpu.set_xreg(0, dtb_addr);
         }
-        Ok(Self { cpu, bus, loaded, uart, gic, out, err, max_insns: cfg.max_insns, clock: cfg.clock })
+        let script = match &cfg.serial_input {
+            Some(path) => Some((read_script(path)?, 0)),
+            None => None,
+        };
+        Ok(Self { cpu, bus, loaded, uart, gic, out, err, max_insns: cfg.max_insns, clock: cfg.clock, script })
+    }
+
+    /// Types the next line of `--serial-input` if the guest is waiting for input. Called
+    /// at host checks, which fall on instruction counts, so the points are deterministic.
+    fn type_script(&mut self) {
+        let Some((bytes, pos)) = &mut self.script else { return };
+        let mut uart = self.uart.borrow_mut();
+        if *pos >= bytes.len() || !uart.wants_input() {
+            return;
+        }
+        let rest = &bytes[*pos..];
+        let line = rest.iter().position(|&b| b == b'\n').map_or(rest.len(), |i| i + 1);
+        *pos += uart.receive(&rest[..line]);
     }
 
     /// Feeds the CPU's timer outputs to the GIC and the GIC's outputs back to the CPU.
@@ -279,15 +315,25 @@ impl Machine {
         self.cpu.set_interrupt_lines(irq, fiq);
     }
 
-    /// Host clock: moves virtual time forward to the host time elapsed since `start`
-    /// whenever the guest has fallen behind it.
-    fn follow_host_time(&mut self, start: std::time::Instant, start_cycles: u64) {
-        let host = (start.elapsed().as_nanos() * self.cpu.cpu_hz() as u128 / 1_000_000_000) as u64;
+    /// Host clock: keeps virtual time with the host time elapsed since `start`. A guest
+    /// that has fallen behind (it runs slower than the core clock) jumps forward; one that
+    /// is ahead waits, so a guest spinning on the counter sees host seconds.
+    /// Returns whether the guest is ahead (the caller then runs nothing until it is not).
+    fn follow_host_time(&mut self, start: std::time::Instant, start_cycles: u64) -> bool {
+        let hz = self.cpu.cpu_hz() as u128;
+        let host = (start.elapsed().as_nanos() * hz / 1_000_000_000) as u64;
         let target = start_cycles.saturating_add(host);
         let now = self.cpu.cycles();
         if target > now {
             self.cpu.skip_idle(target - now);
+        } else if now - target > (hz / 1000) as u64 {
+            // More than a millisecond ahead: wait, in short steps so input and --timeout
+            // are still seen.
+            let ahead = std::time::Duration::from_nanos(((now - target) as u128 * 1_000_000_000 / hz) as u64);
+            std::thread::sleep(ahead.min(IDLE_POLL * 10));
+            return true;
         }
+        false
     }
 
     /// Runs until the guest exits, the instruction limit is reached, the CPU is stuck, or
@@ -300,11 +346,16 @@ impl Machine {
         let host_start = std::time::Instant::now();
         let start_cycles = self.cpu.cycles();
         let exit = loop {
-            if self.clock == Clock::Host {
-                self.follow_host_time(host_start, start_cycles);
+            if self.clock == Clock::Host && self.follow_host_time(host_start, start_cycles) {
+                self.uart.borrow_mut().poll();
+                if should_stop() {
+                    break Exit::Stopped;
+                }
+                continue;
             }
             if self.cpu.insns() >= next_check {
                 next_check = self.cpu.insns() + SLICE;
+                self.type_script();
                 self.uart.borrow_mut().poll();
                 if should_stop() {
                     break Exit::Stopped;
@@ -316,9 +367,14 @@ impl Machine {
                 Some(max) => (max - self.cpu.insns()).min(SLICE),
                 None => SLICE,
             };
-            // End the slice exactly when a timer fires (one instruction costs one cycle).
+            // The budget is in cycles; every instruction costs at least one, so this never
+            // passes max_insns. End the slice exactly when a timer fires.
             if let Some(cycles) = self.cpu.cycles_to_timer_event() {
                 budget = budget.min(cycles.max(1));
+            }
+            if self.clock == Clock::Host {
+                // A millisecond at a time, so a fast guest never gets far ahead of the host.
+                budget = budget.min((self.cpu.cpu_hz() / 1000).max(1));
             }
             let stop = self.cpu.run(&mut self.bus, budget);
             match stop {

@@ -6,10 +6,12 @@ use bramble_decode::{decode, Insn, Xs, Xz};
 use bramble_mem::Bus;
 use log::warn;
 
+use crate::block::BlockCache;
 use crate::exception::{fsc, Exception};
 use crate::mmu::{MicroTlb, Tlb};
 use crate::sysreg::SysRegs;
 use crate::timer::{GenericTimer, TIMER_INTIDS};
+use crate::timing;
 
 /// Architecture features a CPU model implements. The ID registers report exactly these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,11 +63,24 @@ pub enum StopReason {
     ExceptionLoop { pc: u64, esr: u64, unimp: Option<(u64, u32, &'static str)> },
 }
 
-/// Event counters for `--stats`. Only slow paths count, so the hot loop pays nothing.
+/// Event counters for `--stats`. Only slow paths and block dispatch count, so the
+/// per-instruction path pays nothing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Decode-cache misses (instructions decoded rather than found).
+    /// Decode-cache misses of the plain interpreter (instructions decoded rather than
+    /// found).
     pub decode_misses: u64,
+    /// Blocks the translator decoded, block dispatches, and the dispatches that found
+    /// their block already translated.
+    pub blocks_translated: u64,
+    pub block_lookups: u64,
+    pub block_hits: u64,
+    /// Pages whose blocks were dropped because the page was written or named by IC IVAU,
+    /// and whole-cache flushes (IC IALLU, or the cache filling up).
+    pub code_invalidations: u64,
+    pub block_flushes: u64,
+    /// Virtual time spent idle in WFI, in core cycles.
+    pub idle_cycles: u64,
     /// TLB lookups made after a micro-TLB miss, and the walks among them.
     pub tlb_lookups: u64,
     pub tlb_walks: u64,
@@ -119,9 +134,10 @@ pub struct Cpu {
     /// HVC / SMC are served by the emulator instead of a guest EL2/EL3.
     pub(crate) emulate_hvc: bool,
     pub(crate) emulate_smc: bool,
-    insns: u64,
-    /// Virtual time skipped while idle in WFI, in core cycles.
-    idle_cycles: u64,
+    pub(crate) insns: u64,
+    /// Virtual time in core cycles: every retired instruction's charge from the timing
+    /// table, penalties, and idle time.
+    pub(crate) cycles: u64,
     pub(crate) timer: GenericTimer,
     pub(crate) tlb: Tlb,
     pub(crate) utlb: MicroTlb,
@@ -137,14 +153,22 @@ pub struct Cpu {
     /// or masks changed) or a device was accessed. Keeps the per-instruction cost to one
     /// test of one flag.
     pub(crate) attention: bool,
-    /// The instruction count the hot loop runs to; zeroed to break out early.
-    limit: u64,
+    /// The cycle count the hot loop runs to; zeroed to break out early.
+    pub(crate) limit: u64,
     pub(crate) device_touched: bool,
     stop_on_device_access: bool,
-    exceptions_in_a_row: u32,
-    /// Decoded instructions, direct-mapped by PC and tagged by the instruction word, so a
-    /// hit is exact whatever wrote the code (self-modifying code needs no invalidation).
-    icache: Box<[(u32, Insn)]>,
+    pub(crate) exceptions_in_a_row: u32,
+    /// The plain interpreter's decoded instructions with their timing charge, direct-mapped
+    /// by PC and tagged by the instruction word, so a hit is exact whatever wrote the code.
+    icache: Box<[(u32, u8, Insn)]>,
+    /// Run the block translator (`false`: the plain interpreter, `--no-translate`).
+    pub(crate) translate: bool,
+    /// The translator's cache; taken out while blocks run, so they can be read in place
+    /// while instructions borrow the CPU.
+    pub(crate) blocks: Option<Box<BlockCache>>,
+    /// IC maintenance since the last dispatch: pages named by IC IVAU, and IC IALLU.
+    pub(crate) ic_pages: Vec<u64>,
+    pub(crate) ic_all: bool,
     logged: HashSet<(u64, u32)>,
     pub(crate) stats: Stats,
     last_unimp: Option<(u64, u32, &'static str)>,
@@ -183,7 +207,7 @@ impl Cpu {
             emulate_hvc: false,
             emulate_smc: false,
             insns: 0,
-            idle_cycles: 0,
+            cycles: 0,
             timer: GenericTimer::default(),
             tlb: Tlb::default(),
             utlb: MicroTlb::default(),
@@ -196,11 +220,23 @@ impl Cpu {
             device_touched: false,
             stop_on_device_access: false,
             exceptions_in_a_row: 0,
-            icache: vec![(0, decode(0)); ICACHE_ENTRIES].into_boxed_slice(),
+            icache: vec![(0, 1, decode(0)); ICACHE_ENTRIES].into_boxed_slice(),
+            translate: true,
+            blocks: Some(Box::default()),
+            ic_pages: Vec::new(),
+            ic_all: false,
             logged: HashSet::new(),
             stats: Stats::default(),
             last_unimp: None,
         }
+    }
+
+    /// Chooses the execution engine: the block translator (the default) or the plain
+    /// interpreter, which decodes every instruction it fetches. Both retire the same
+    /// instructions and charge the same cycles.
+    pub fn set_translate(&mut self, on: bool) {
+        self.translate = on;
+        self.blocks = on.then(Box::default);
     }
 
     /// Enables the `HLT #0xF000` semihosting convention.
@@ -303,9 +339,10 @@ impl Cpu {
         self.stats
     }
 
-    /// Virtual time in core cycles: executed instructions plus idle time.
+    /// Virtual time in core cycles: what the retired instructions cost by the timing
+    /// model ([`crate::timing`]) plus idle time.
     pub fn cycles(&self) -> u64 {
-        self.insns + self.idle_cycles
+        self.cycles
     }
 
     /// The core clock in Hz: how many cycles make a second of virtual time.
@@ -320,7 +357,8 @@ impl Cpu {
 
     /// Advances virtual time while idle (WFI) without executing anything.
     pub fn skip_idle(&mut self, cycles: u64) {
-        self.idle_cycles = self.idle_cycles.saturating_add(cycles);
+        self.cycles = self.cycles.saturating_add(cycles);
+        self.stats.idle_cycles = self.stats.idle_cycles.saturating_add(cycles);
     }
 
     /// Sets the interrupt controller's IRQ and FIQ outputs to this PE.
@@ -402,48 +440,80 @@ impl Cpu {
         }
     }
 
-    /// Runs at most `budget` instructions.
+    /// Runs until `budget` more cycles have passed (or something stops it). Both engines
+    /// stop at the same instruction: the budget is checked before every instruction.
     pub fn run(&mut self, bus: &mut Bus, budget: u64) -> StopReason {
-        let end = self.insns.saturating_add(budget);
+        let end = self.cycles.saturating_add(budget);
         loop {
             if self.attention {
                 if let Some(stop) = self.service_attention() {
                     return stop;
                 }
             }
-            if self.insns >= end {
+            if self.cycles >= end {
                 return StopReason::Budget;
             }
-            // The hot loop tests only its limit: whatever needs attention between
+            // The hot loops test only their limit: whatever needs attention between
             // instructions also drops the limit to zero (`request_attention`).
             self.limit = end;
-            while self.insns < self.limit {
-                self.insns += 1;
-                match self.step(bus) {
-                    Ok(()) => {
-                        self.pc = self.next_pc;
-                        self.exceptions_in_a_row = 0;
+            let stop = match self.blocks.take() {
+                Some(mut blocks) => {
+                    let stop = self.run_blocks(bus, &mut blocks);
+                    self.blocks = Some(blocks);
+                    stop
+                }
+                None => self.run_interpreter(bus),
+            };
+            if let Some(stop) = stop {
+                return stop;
+            }
+        }
+    }
+
+    /// The plain interpreter: fetch, decode (through the decode cache) and execute one
+    /// instruction at a time until the limit.
+    fn run_interpreter(&mut self, bus: &mut Bus) -> Option<StopReason> {
+        while self.cycles < self.limit {
+            self.insns += 1;
+            match self.step(bus) {
+                Ok(()) => {
+                    self.retire();
+                    self.exceptions_in_a_row = 0;
+                }
+                Err(Trap::Exception(e)) => {
+                    if let Some(stop) = self.fault(e) {
+                        return Some(stop);
                     }
-                    Err(Trap::Exception(e)) => {
-                        self.exceptions_in_a_row += 1;
-                        if self.exceptions_in_a_row > EXCEPTION_LOOP_LIMIT {
-                            return StopReason::ExceptionLoop {
-                                pc: self.pc,
-                                esr: e.syndrome().esr(),
-                                unimp: self.last_unimp,
-                            };
-                        }
-                        self.take_exception(e);
-                    }
-                    Err(Trap::Stop(s)) => {
-                        // Every stop but a stuck CPU completes its instruction first.
-                        self.pc = self.next_pc;
-                        self.exceptions_in_a_row = 0;
-                        return s;
-                    }
+                }
+                Err(Trap::Stop(s)) => {
+                    // Every stop but a stuck CPU completes its instruction first.
+                    self.retire();
+                    self.exceptions_in_a_row = 0;
+                    return Some(s);
                 }
             }
         }
+        None
+    }
+
+    /// Completes an instruction: moves to the next PC, charging a taken branch.
+    #[inline(always)]
+    pub(crate) fn retire(&mut self) {
+        if self.next_pc != self.pc.wrapping_add(4) {
+            self.cycles += timing::TAKEN_BRANCH;
+        }
+        self.pc = self.next_pc;
+    }
+
+    /// Takes a synchronous exception, unless the CPU keeps faulting without progress.
+    #[inline]
+    pub(crate) fn fault(&mut self, e: Exception) -> Option<StopReason> {
+        self.exceptions_in_a_row += 1;
+        if self.exceptions_in_a_row > EXCEPTION_LOOP_LIMIT {
+            return Some(StopReason::ExceptionLoop { pc: self.pc, esr: e.syndrome().esr(), unimp: self.last_unimp });
+        }
+        self.take_exception(e);
+        None
     }
 
     /// Between instructions: reports a device access if asked to, or takes a deliverable
@@ -477,7 +547,7 @@ impl Cpu {
         self.insns += 1;
         match self.step(bus) {
             Ok(()) => {
-                self.pc = self.next_pc;
+                self.retire();
                 Ok(())
             }
             Err(Trap::Exception(e)) => Err(e),
@@ -488,28 +558,47 @@ impl Cpu {
     #[inline(always)]
     fn step(&mut self, bus: &mut Bus) -> ExecResult {
         let pc = self.pc;
-        if pc & 3 != 0 {
-            return Err(Exception::PcAlignment { va: pc }.into());
-        }
-        let pa = if self.translate_on { self.translate_fetch(bus, pc)? } else { pc };
+        let pa = self.fetch_pa(bus, pc)?;
         let word = match bus.ram.read_low(pa, 4) {
             Some(w) => w as u32,
             None => match bus.ram.read(pa, 4) {
                 Some(w) => w as u32,
                 // IMPDEF: execution from MMIO space is treated as an external abort.
-                None => return Err(Exception::InstructionAbort { va: pc, fsc: fsc::EXTERNAL_ABORT }.into()),
+                None => {
+                    self.cycles += timing::FETCH_ABORT;
+                    return Err(Exception::InstructionAbort { va: pc, fsc: fsc::EXTERNAL_ABORT }.into());
+                }
             },
         };
         let slot = &mut self.icache[(pc >> 2) as usize & (ICACHE_ENTRIES - 1)];
-        let insn = if slot.0 == word {
-            slot.1
+        let (cost, insn) = if slot.0 == word {
+            (slot.1, slot.2)
         } else {
             let d = decode(word);
-            *slot = (word, d);
+            let cost = timing::cost(&d);
+            *slot = (word, cost, d);
             self.stats.decode_misses += 1;
-            d
+            (cost, d)
         };
+        self.cycles += cost as u64;
         self.next_pc = pc.wrapping_add(4);
-        self.exec(bus, insn, word)
+        self.exec(bus, &insn, word)
+    }
+
+    /// The physical address of the instruction at `pc`, checking its alignment and
+    /// translating it when the MMU is on; a fault costs [`timing::FETCH_ABORT`].
+    #[inline(always)]
+    pub(crate) fn fetch_pa(&mut self, bus: &Bus, pc: u64) -> Result<u64, Exception> {
+        let pa = if pc & 3 != 0 {
+            Err(Exception::PcAlignment { va: pc })
+        } else if self.translate_on {
+            self.translate_fetch(bus, pc)
+        } else {
+            Ok(pc)
+        };
+        if pa.is_err() {
+            self.cycles += timing::FETCH_ABORT;
+        }
+        pa
     }
 }

@@ -193,6 +193,7 @@ impl Cpu {
 
     /// Exception entry common to every kind: SPSR, ELR, PSTATE and the vector.
     fn enter(&mut self, target: u8, kind_offset: u64, preferred: u64) {
+        self.cycles += crate::timing::EXCEPTION_ENTRY;
         let t = target as usize;
         self.sys.spsr[t] = self.pstate_to_spsr();
         self.sys.elr[t] = preferred;

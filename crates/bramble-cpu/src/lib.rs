@@ -7,12 +7,14 @@
 //! decoder in `bramble-decode`.
 
 mod alu;
+mod block;
 mod cpu;
 mod exception;
 mod exec;
 pub mod mmu;
 mod sysreg;
 mod timer;
+pub mod timing;
 mod translate;
 
 pub use cpu::{Cpu, Features, Stats, StopReason};

@@ -76,7 +76,13 @@ impl Cpu {
     ) -> Result<Translation, Fault> {
         self.stats.tlb_walks += 1;
         let regs = self.walk_regs(regime);
-        let t = mmu::walk(&regs, va, data, |pa| mmu::read_desc(bus, pa))?;
+        let mut levels = 0;
+        let t = mmu::walk(&regs, va, data, |pa| {
+            levels += 1;
+            mmu::read_desc(bus, pa)
+        });
+        self.cycles += levels * crate::timing::TLB_WALK_LEVEL;
+        let t = t?;
         self.tlb.insert(regime, asid, va, t);
         Ok(t)
     }
@@ -125,6 +131,16 @@ impl Cpu {
         }
         self.utlb.fill(Access::Exec, pc, t.pa_page);
         Ok(t.pa_page | (pc & 0xfff))
+    }
+
+    /// The physical address `va` maps to in the current regime, without permission checks
+    /// or faults (for IC IVAU, which names code by any alias).
+    pub(crate) fn translate_quietly(&mut self, bus: &Bus, va: u64) -> Option<u64> {
+        if !self.translate_on {
+            return Some(va);
+        }
+        let regime = self.regime();
+        self.lookup(bus, regime, va, true).ok().map(|t| t.pa_page | (va & 0xfff))
     }
 
     /// AT S1E{0,1,2,3}{R,W}: translates without the TLB and reports in PAR_EL1 (D17.2.113).

@@ -166,6 +166,23 @@ impl<O: SerialOutput, I: SerialInput> Pl011<O, I> {
         }
     }
 
+    /// Whether the guest is waiting for input: a receive interrupt is enabled and the FIFO
+    /// is empty. Scripted input (`--serial-input`) is fed only then, so none of it is lost
+    /// to a driver that drains the FIFO when it starts.
+    pub fn wants_input(&self) -> bool {
+        self.state.imsc & (INT_RX | INT_RT) != 0 && self.state.rx_fifo.is_empty()
+    }
+
+    /// Puts `bytes` into the receive FIFO as if they had arrived on the line; returns how
+    /// many fitted.
+    pub fn receive(&mut self, bytes: &[u8]) -> usize {
+        let room = self.fifo_depth().saturating_sub(self.state.rx_fifo.len());
+        let n = bytes.len().min(room);
+        self.state.rx_fifo.extend(bytes[..n].iter().map(|&b| b as u16));
+        self.update_rx_status();
+        n
+    }
+
     /// Pulls waiting input into the receive FIFO and updates the interrupt output.
     pub fn poll(&mut self) {
         while self.state.rx_fifo.len() < self.fifo_depth() {

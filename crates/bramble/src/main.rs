@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use bramble_board::{Clock, Config, Exit, Features, Machine, SharedOut};
+use bramble_board::{BoxedInput, Clock, Config, Exit, Features, Machine, SharedOut};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// A pure-software AArch64 emulator of a Raspberry Pi 4-class board.
@@ -106,8 +106,8 @@ struct RunArgs {
     #[arg(long, value_name = "N")]
     max_insns: Option<u64>,
 
-    /// Core clock in MHz: how many instructions make a second of guest time (the generic
-    /// timer counts at 54 MHz against it).
+    /// Core clock in MHz: how many cycles of the timing model make a second of guest time
+    /// (the generic timer counts at 54 MHz against it).
     #[arg(long, value_name = "MHZ", default_value_t = 1500, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     cpu_mhz: u64,
 
@@ -124,6 +124,16 @@ struct RunArgs {
     /// Print execution statistics to stderr at exit.
     #[arg(long)]
     stats: bool,
+
+    /// Run the plain interpreter instead of the block translator (same results, slower).
+    #[arg(long)]
+    no_translate: bool,
+
+    /// Type the console input from this file, a line at a time whenever the guest waits
+    /// for input, instead of reading the terminal; with --clock virtual, runs with the
+    /// same file are identical.
+    #[arg(long, value_name = "FILE")]
+    serial_input: Option<PathBuf>,
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -164,15 +174,31 @@ fn print_stats(m: &Machine, host: Duration) {
         cycles as f64 / m.cpu.cpu_hz() as f64,
         insns as f64 / host_s.max(1e-9) / 1e6
     );
+    if s.block_lookups > 0 {
+        eprintln!(
+            "bramble: {} blocks translated, block cache {:.2}% hits ({} dispatches, {:.1} instructions each); {} pages invalidated, {} flushes",
+            s.blocks_translated,
+            pct(s.block_lookups - s.block_hits, s.block_lookups),
+            s.block_lookups,
+            insns as f64 / s.block_lookups as f64,
+            s.code_invalidations,
+            s.block_flushes
+        );
+    } else {
+        eprintln!(
+            "bramble: interpreter, decode cache {:.2}% hits ({} decodes)",
+            pct(s.decode_misses, insns),
+            s.decode_misses
+        );
+    }
     eprintln!(
-        "bramble: decode cache {:.2}% hits ({} decodes); TLB {:.2}% hits ({} walks in {} lookups behind the micro-TLBs); {} exceptions, {} interrupts",
-        pct(s.decode_misses, insns),
-        s.decode_misses,
+        "bramble: TLB {:.2}% hits ({} walks in {} lookups behind the micro-TLBs); {} exceptions, {} interrupts; {:.3} s idle",
         pct(s.tlb_walks, s.tlb_lookups),
         s.tlb_walks,
         s.tlb_lookups,
         s.exceptions,
-        s.interrupts
+        s.interrupts,
+        s.idle_cycles as f64 / m.cpu.cpu_hz() as f64
     );
 }
 
@@ -218,18 +244,28 @@ fn run(args: RunArgs) -> ExitCode {
             ClockArg::Virtual => Clock::Virtual,
             ClockArg::Host => Clock::Host,
         },
+        translate: !args.no_translate,
+        serial_input: args.serial_input.clone(),
     };
     let out = SharedOut::new(Box::new(std::io::stdout()));
     let err = SharedOut::new(Box::new(std::io::stderr()));
+    // Scripted input replaces the terminal: stdin is not read at all, so nothing the host
+    // types can make a run differ.
+    let scripted = cfg.serial_input.is_some();
     // Restores the terminal when it goes out of scope, whichever way run() returns.
-    let terminal = console::RawTerminal::enter();
-    let input = console::SharedInput::new(console::stdin_input(terminal.is_active()));
+    let terminal = (!scripted).then(console::RawTerminal::enter);
+    let escapes = terminal.as_ref().is_some_and(|t| t.is_active());
+    let input = (!scripted).then(|| console::SharedInput::new(console::stdin_input(escapes)));
     let deadline = args.timeout.map(|t| Instant::now() + Duration::from_secs_f64(t));
     let quit = || console::QUIT_REQUESTED.load(std::sync::atomic::Ordering::SeqCst);
     let mut should_stop = || quit() || deadline.is_some_and(|d| Instant::now() >= d);
     let started = Instant::now();
     let exit = loop {
-        let mut machine = match Machine::new(&cfg, out.clone(), err.clone(), Box::new(input.clone())) {
+        let console_input: BoxedInput = match &input {
+            Some(i) => Box::new(i.clone()),
+            None => Box::new(std::collections::VecDeque::new()),
+        };
+        let mut machine = match Machine::new(&cfg, out.clone(), err.clone(), console_input) {
             Ok(m) => m,
             Err(e) => {
                 eprintln!("bramble: {e}");

@@ -1,7 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-//! Runs every test ROM listed in test-roms/manifest.txt under the interpreter, with an
-//! instruction budget rather than a wall-clock timeout, and checks its exit code. The
+//! Runs every test ROM listed in test-roms/manifest.txt under both engines (the block
+//! translator and, with --no-translate, the plain interpreter), with an instruction budget
+//! rather than a wall-clock timeout, and checks its exit code, and that both engines print
+//! the same console output and retire the same instructions and cycles. The
 //! ROMs are built with `make -C test-roms` (Debian's gcc-aarch64-linux-gnu); without the
 //! cross compiler this test fails and says so, unless BRAMBLE_SKIP_ROMS=1.
 
@@ -40,27 +42,55 @@ fn every_test_rom_passes() {
         };
         let expected: i32 = expected.parse().expect("expected exit code is a number");
         let elf = roms.join("build").join(format!("{name}.elf"));
-        let out = Command::new(env!("CARGO_BIN_EXE_bramble"))
-            .args(["run", "--semihosting", "--max-insns", BUDGET, "--kernel"])
-            .arg(&elf)
-            .args(extra_args(name))
-            .stdin(Stdio::null())
-            .output()
-            .expect("bramble runs");
+        let run = |engine: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_bramble"))
+                .args(["run", "--semihosting", "--stats", "--max-insns", BUDGET, "--kernel"])
+                .arg(&elf)
+                .args(extra_args(name))
+                .args(engine)
+                .stdin(Stdio::null())
+                .output()
+                .expect("bramble runs")
+        };
+        let out = run(&[]);
+        let plain = run(&["--no-translate"]);
         count += 1;
+        let report = |what: &str, o: &std::process::Output| {
+            format!(
+                "{name} ({what}): exit {:?}, expected {expected}\n--- stdout\n{}--- stderr\n{}",
+                o.status.code(),
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            )
+        };
         if out.status.code() != Some(expected) {
+            failures.push(report("translator", &out));
+        } else if plain.status.code() != Some(expected) {
+            failures.push(report("interpreter", &plain));
+        } else if out.stdout != plain.stdout {
+            failures.push(format!("{name}: the engines' console output differs"));
+        } else if counts(&out.stderr) != counts(&plain.stderr) || counts(&out.stderr).is_none() {
             failures.push(format!(
-                "{name}: exit {:?}, expected {expected}\n--- stdout\n{}--- stderr\n{}",
-                out.status.code(),
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
+                "{name}: the engines retired different work: {:?} vs {:?}",
+                counts(&out.stderr),
+                counts(&plain.stderr)
             ));
         } else {
-            eprintln!("rom {name}: ok (exit {expected})");
+            eprintln!("rom {name}: ok (exit {expected}, both engines, {:?})", counts(&out.stderr));
         }
     }
     assert!(count > 0, "no ROMs in the manifest");
     assert!(failures.is_empty(), "{} of {count} ROMs failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The (instructions, cycles) of a `--stats` report.
+fn counts(stderr: &[u8]) -> Option<(u64, u64)> {
+    let text = String::from_utf8_lossy(stderr);
+    let line = text.lines().find(|l| l.contains(" instructions, "))?;
+    let mut words = line.trim_start_matches("bramble: ").split_whitespace();
+    let insns = words.next()?.parse().ok()?;
+    let cycles = words.nth(1)?.parse().ok()?;
+    Some((insns, cycles))
 }
 
 /// ROMs that need a CPU model other than the default.

@@ -10,8 +10,8 @@ use crate::alu::sext_bytes;
 use crate::cpu::{Cpu, ExecResult};
 
 impl Cpu {
-    pub(crate) fn exec_atomic(&mut self, bus: &mut Bus, i: LdSt, word: u32) -> ExecResult {
-        match i {
+    pub(crate) fn exec_atomic(&mut self, bus: &mut Bus, i: &LdSt, word: u32) -> ExecResult {
+        match *i {
             LdSt::AtomicOp { size, rs, opc, rn, rt, .. } => {
                 if !self.features.lse {
                     return Err(self.unallocated_ext(word, "atomic memory operation (FEAT_LSE)"));

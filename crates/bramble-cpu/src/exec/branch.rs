@@ -12,9 +12,9 @@ const SEMIHOSTING_HLT: u16 = 0xf000;
 
 impl Cpu {
     #[inline(always)]
-    pub(crate) fn exec_branch(&mut self, i: Branch) -> ExecResult {
+    pub(crate) fn exec_branch(&mut self, i: &Branch) -> ExecResult {
         let pc = self.pc;
-        match i {
+        match *i {
             Branch::B { off } => self.next_pc = pc.wrapping_add(off as u64),
             Branch::Bl { off } => {
                 self.x[30] = pc.wrapping_add(4);
@@ -53,8 +53,8 @@ impl Cpu {
         Ok(())
     }
 
-    pub(crate) fn exec_exception(&mut self, i: ExcInsn, _word: u32) -> ExecResult {
-        let e = match i {
+    pub(crate) fn exec_exception(&mut self, i: &ExcInsn, _word: u32) -> ExecResult {
+        let e = match *i {
             ExcInsn::Svc { imm16 } => Exception::Svc(imm16),
             ExcInsn::Hvc { imm16 } if self.emulate_hvc && self.el >= 1 => {
                 return Err(Trap::Stop(StopReason::FirmwareCall { smc: false, imm: imm16 }));

@@ -8,8 +8,8 @@ use crate::cpu::Cpu;
 
 impl Cpu {
     #[inline(always)]
-    pub(crate) fn exec_dp_imm(&mut self, i: DpImm) {
-        match i {
+    pub(crate) fn exec_dp_imm(&mut self, i: &DpImm) {
+        match *i {
             DpImm::Adr { rd, imm } => self.set_xz(rd, self.pc.wrapping_add(imm as u64)),
             DpImm::Adrp { rd, imm } => self.set_xz(rd, (self.pc & !0xfff).wrapping_add(imm as u64)),
             DpImm::AddSubImm { sf, sub, rn, rd, imm } => {

@@ -11,8 +11,8 @@ use crate::exception::Exception;
 
 impl Cpu {
     #[inline(always)]
-    pub(crate) fn exec_dp_reg(&mut self, i: DpReg, word: u32) -> ExecResult {
-        match i {
+    pub(crate) fn exec_dp_reg(&mut self, i: &DpReg, word: u32) -> ExecResult {
+        match *i {
             DpReg::LogicShift { sf, opc, shift, n, rm, imm6, rn, rd } => {
                 let mut m = shift_reg(sf, self.xz(rm), shift, imm6 as u32);
                 if n {

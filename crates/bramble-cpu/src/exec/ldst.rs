@@ -32,8 +32,8 @@ fn op(size: u8, opc: u8) -> Op {
 }
 
 impl Cpu {
-    pub(crate) fn exec_ldst(&mut self, bus: &mut Bus, i: LdSt, word: u32) -> ExecResult {
-        match i {
+    pub(crate) fn exec_ldst(&mut self, bus: &mut Bus, i: &LdSt, word: u32) -> ExecResult {
+        match *i {
             LdSt::LdstUimm { size, opc, rn, rt, off } => {
                 let addr = self.base(rn)?.wrapping_add(off);
                 self.ldst_reg(bus, op(size, opc), size, addr, rt)

@@ -7,8 +7,8 @@ use bramble_mem::Bus;
 use crate::cpu::{Cpu, ExecResult};
 
 impl Cpu {
-    pub(crate) fn exec_ldst_excl(&mut self, bus: &mut Bus, i: LdSt, word: u32) -> ExecResult {
-        match i {
+    pub(crate) fn exec_ldst_excl(&mut self, bus: &mut Bus, i: &LdSt, word: u32) -> ExecResult {
+        match *i {
             LdSt::Ldxr { size, rn, rt, .. } => {
                 let bytes = 1u8 << size;
                 let addr = self.base(rn)?;

@@ -15,9 +15,9 @@ use crate::cpu::{Cpu, ExecResult};
 use crate::exception::Exception;
 
 impl Cpu {
-    pub(crate) fn exec_simd_ldst(&mut self, bus: &mut Bus, i: SimdLdSt) -> ExecResult {
+    pub(crate) fn exec_simd_ldst(&mut self, bus: &mut Bus, i: &SimdLdSt) -> ExecResult {
         self.check_fp_enabled()?;
-        match i {
+        match *i {
             SimdLdSt::FpLdstUimm { rn, rt, load, scale, off } => {
                 let addr = self.base(rn)?.wrapping_add(off);
                 self.fp_ldst(bus, load, scale, addr, rt)

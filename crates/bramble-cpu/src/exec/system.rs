@@ -18,8 +18,8 @@ fn op1_min_el(op1: u8) -> u8 {
 }
 
 impl Cpu {
-    pub(crate) fn exec_system(&mut self, bus: &mut Bus, i: System, word: u32) -> ExecResult {
-        match i {
+    pub(crate) fn exec_system(&mut self, bus: &mut Bus, i: &System, word: u32) -> ExecResult {
+        match *i {
             // WFI idles until an interrupt is asserted (masked or not). WFE completes at once
             // (allowed: it may complete at any time), and hints of unimplemented features are
             // NOPs by definition.
@@ -118,8 +118,9 @@ impl Cpu {
                     self.write(bus, base + off, 8, 0)?;
                 }
             }
-            // IC IALLUIS, IC IALLU, IC IVAU: no translated code is cached yet.
-            (0, 7, 1, 0) | (0, 7, 5, 0) | (3, 7, 5, 1) => {}
+            // IC IALLUIS, IC IALLU, IC IVAU: drop translated blocks.
+            (0, 7, 1, 0) | (0, 7, 5, 0) => self.ic_invalidate_all(),
+            (3, 7, 5, 1) => self.ic_invalidate_va(bus, v),
             // DC IVAC/ISW/CSW/CISW, DC CVAC/CVAU/CVAP/CIVAC: no data caches are modelled.
             (0, 7, 6, 1) | (0, 7, 6, 2) | (0, 7, 10, 2) | (0, 7, 14, 2) => {}
             (3, 7, 10, 1) | (3, 7, 11, 1) | (3, 7, 12, 1) | (3, 7, 14, 1) => {}

@@ -65,9 +65,9 @@ impl Cpu {
         self.sys.fpsr |= fp.flags as u64;
     }
 
-    pub(crate) fn exec_fp(&mut self, i: FpInsn) -> ExecResult {
+    pub(crate) fn exec_fp(&mut self, i: &FpInsn) -> ExecResult {
         self.check_fp_enabled()?;
-        match i {
+        match *i {
             FpInsn::FpDp1 { ftype, opcode, rn, rd } => self.fp_dp1(ftype, opcode, rn, rd),
             FpInsn::FpDp2 { ftype, rm, opcode, rn, rd } => self.fp_dp2(ftype, rm, opcode, rn, rd),
             FpInsn::FpDp3 { ftype, o1, rm, o0, ra, rn, rd } => self.fp_dp3(ftype, o1, rm, o0, ra, rn, rd),

@@ -22,9 +22,9 @@ use super::vreg::{ones, sx};
 use crate::cpu::{Cpu, ExecResult};
 
 impl Cpu {
-    pub(crate) fn exec_simd(&mut self, i: Simd) -> ExecResult {
+    pub(crate) fn exec_simd(&mut self, i: &Simd) -> ExecResult {
         self.check_fp_enabled()?;
-        match i {
+        match *i {
             Simd::Simd3Same { q, u, size, rm, opcode, rn, rd } => self.simd_3same(q, u, size, rm, opcode, rn, rd),
             Simd::SimdS3Same { u, size, rm, opcode, rn, rd } => self.simd_s3same(u, size, rm, opcode, rn, rd),
             Simd::Simd3Diff { q, u, size, rm, opcode, rn, rd } => self.simd_3diff(q, u, size, rm, opcode, rn, rd),

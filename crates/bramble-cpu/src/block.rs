@@ -1,0 +1,270 @@
+//! The block-caching translator.
+//!
+//! A guest basic block is decoded once, by the shared decoder, into a run of [`Op`]s (the
+//! decoded instruction, its word and its timing charge) and executed by the interpreter's
+//! own semantic functions (`Cpu::exec`): there is no second implementation of any
+//! instruction, so the two engines cannot disagree on what an instruction does.
+//!
+//! Blocks are keyed by the physical address of their first instruction alone. Decoding
+//! depends on nothing but the instruction word (EL, regime and PSTATE are checked when an
+//! instruction executes), and every dispatch translates the PC through the micro-TLB, so a
+//! block is valid in any context that maps to its bytes, and TLB maintenance or a change
+//! of translation registers needs no invalidation here. What does need it is a change of
+//! the bytes: RAM flags every 64-byte line a block was decoded from, reports the first
+//! write to it from anywhere (CPU store, loader, semihosting), and the dispatcher drops
+//! the blocks overlapping written lines before running the next one. IC IVAU and IC IALLU drop blocks too, so a guest
+//! that maintains its caches by the book is also covered by the book.
+//!
+//! A block ends at any instruction that may branch, change the translation or exception
+//! state, or need a context synchronisation (branches, exception generation, ERET, MSR,
+//! SYS, ISB), at the end of its page, or after [`MAX_BLOCK`] instructions. Interrupts
+//! and the cycle budget are checked after every instruction, exactly as the interpreter
+//! does, so both engines retire the same instructions at the same virtual times.
+
+use bramble_decode::{decode, Insn, System};
+use bramble_mem::Bus;
+
+use crate::cpu::{Cpu, StopReason, Trap};
+use crate::exception::{fsc, Exception};
+use crate::timing;
+
+/// The longest block, in instructions.
+pub(crate) const MAX_BLOCK: usize = 64;
+/// Direct-mapped block table slots (indexed by physical address / 4).
+const SLOTS: usize = 1 << 15;
+/// Decoded instructions the cache holds before it is flushed and refilled.
+const ARENA: usize = 1 << 19;
+const PAGE: u64 = 0x1000;
+
+/// One pre-decoded instruction.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Op {
+    pub insn: Insn,
+    pub word: u32,
+    pub cost: u8,
+}
+
+/// A table entry: the block at physical address `pa` is `ops[start..start + len]`.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    pa: u64,
+    start: u32,
+    len: u32,
+}
+
+const EMPTY: Slot = Slot { pa: u64::MAX, start: 0, len: 0 };
+
+/// Translated blocks.
+pub(crate) struct BlockCache {
+    slots: Box<[Slot]>,
+    ops: Vec<Op>,
+}
+
+impl Default for BlockCache {
+    fn default() -> Self {
+        Self { slots: vec![EMPTY; SLOTS].into_boxed_slice(), ops: Vec::new() }
+    }
+}
+
+#[inline(always)]
+fn slot_index(pa: u64) -> usize {
+    (pa >> 2) as usize & (SLOTS - 1)
+}
+
+/// Whether a block must end after `insn`.
+fn ends_block(insn: &Insn) -> bool {
+    match insn {
+        Insn::Branch(_) | Insn::Exception(_) | Insn::Unallocated => true,
+        Insn::System(s) => match s {
+            // Hints (WFI stops the run loop by itself), barriers that order memory only,
+            // and reads of system registers change nothing a block depends on.
+            System::Hint { .. } | System::Clrex | System::Dsb { .. } | System::Dmb { .. } => false,
+            System::Mrs { .. } | System::Sysl { .. } => false,
+            System::Isb | System::MsrImm { .. } | System::Msr { .. } | System::Sys { .. } => true,
+        },
+        _ => false,
+    }
+}
+
+impl BlockCache {
+    /// Forgets every block.
+    fn flush(&mut self) {
+        self.slots.fill(EMPTY);
+        self.ops.clear();
+    }
+
+    /// Drops the blocks of the physical page `page` that overlap the 64-byte `lines`
+    /// (a bit per line). Blocks never leave their page, so only its slots are looked at.
+    fn invalidate_lines(&mut self, page: u64, lines: u64) {
+        let first = slot_index(page);
+        for k in 0..(PAGE / 4) as usize {
+            let slot = &mut self.slots[(first + k) & (SLOTS - 1)];
+            if slot.pa & !(PAGE - 1) != page {
+                continue;
+            }
+            let off = slot.pa & (PAGE - 1);
+            let (a, b) = (off >> 6, (off + 4 * slot.len as u64 - 1) >> 6);
+            let covered = (u64::MAX >> (63 - b)) & (u64::MAX << a);
+            if covered & lines != 0 {
+                *slot = EMPTY;
+            }
+        }
+    }
+
+    /// Decodes the block at `pa` into the cache; `None` if `pa` is not RAM.
+    #[cold]
+    fn translate(&mut self, bus: &mut Bus, pa: u64) -> Option<Slot> {
+        let first = bus.ram.read(pa, 4)? as u32;
+        if self.ops.len() + MAX_BLOCK > ARENA {
+            // Full: start again. Every slot points into the arena, so all go at once.
+            self.flush();
+        }
+        let start = self.ops.len();
+        let mut word = first;
+        let mut at = pa;
+        loop {
+            let insn = decode(word);
+            self.ops.push(Op { insn, word, cost: timing::cost(&insn) });
+            at += 4;
+            if ends_block(&insn) || self.ops.len() - start == MAX_BLOCK || at & (PAGE - 1) == 0 {
+                break;
+            }
+            // The rest of the page is RAM too (the first word was, and RAM regions are
+            // page-aligned); stop rather than assume it.
+            match bus.ram.read(at, 4) {
+                Some(w) => word = w as u32,
+                None => break,
+            }
+        }
+        bus.ram.mark_code(pa, 4 * (self.ops.len() - start) as u64);
+        let slot = Slot { pa, start: start as u32, len: (self.ops.len() - start) as u32 };
+        self.slots[slot_index(pa)] = slot;
+        Some(slot)
+    }
+}
+
+impl Cpu {
+    /// The translator's run loop: dispatch a block, run it, repeat until the limit.
+    pub(crate) fn run_blocks(&mut self, bus: &mut Bus, blocks: &mut BlockCache) -> Option<StopReason> {
+        while self.cycles < self.limit {
+            if bus.ram.code_was_written() || self.ic_all || !self.ic_pages.is_empty() {
+                self.apply_invalidations(bus, blocks);
+            }
+            let pc = self.pc;
+            let pa = match self.fetch_pa(bus, pc) {
+                Ok(pa) => pa,
+                Err(e) => {
+                    self.insns += 1;
+                    if let Some(stop) = self.fault(e) {
+                        return Some(stop);
+                    }
+                    continue;
+                }
+            };
+            self.stats.block_lookups += 1;
+            let cached = blocks.slots[slot_index(pa)];
+            let slot = if cached.pa == pa {
+                self.stats.block_hits += 1;
+                cached
+            } else if let Some(slot) = blocks.translate(bus, pa) {
+                self.stats.blocks_translated += 1;
+                slot
+            } else {
+                // IMPDEF: execution from MMIO space is treated as an external abort.
+                self.insns += 1;
+                self.cycles += timing::FETCH_ABORT;
+                if let Some(stop) = self.fault(Exception::InstructionAbort { va: pc, fsc: fsc::EXTERNAL_ABORT }) {
+                    return Some(stop);
+                }
+                continue;
+            };
+            let start = slot.start as usize;
+            let ops = blocks.ops.get(start..start + slot.len as usize).unwrap_or_default();
+            if let Some(stop) = self.exec_block(bus, pc, ops) {
+                return Some(stop);
+            }
+        }
+        None
+    }
+
+    /// Runs one block from `pc`, reading its instructions in place. Returns a stop reason,
+    /// or `None` when the block ended (the PC then names the next block).
+    #[inline(always)]
+    fn exec_block(&mut self, bus: &mut Bus, pc: u64, ops: &[Op]) -> Option<StopReason> {
+        let mut pc = pc;
+        for (i, op) in ops.iter().enumerate() {
+            self.pc = pc;
+            self.next_pc = pc.wrapping_add(4);
+            self.insns += 1;
+            self.cycles += op.cost as u64;
+            match self.exec(bus, &op.insn, op.word) {
+                Ok(()) => {}
+                Err(Trap::Exception(e)) => {
+                    if i > 0 {
+                        self.exceptions_in_a_row = 0;
+                    }
+                    return self.fault(e);
+                }
+                Err(Trap::Stop(s)) => {
+                    self.retire();
+                    self.exceptions_in_a_row = 0;
+                    return Some(s);
+                }
+            }
+            if self.cycles >= self.limit {
+                break;
+            }
+            // Only a block's last instruction can branch.
+            pc = self.next_pc;
+        }
+        self.retire();
+        self.exceptions_in_a_row = 0;
+        None
+    }
+
+    /// Drops blocks whose bytes were written, and applies IC maintenance.
+    #[cold]
+    fn apply_invalidations(&mut self, bus: &mut Bus, blocks: &mut BlockCache) {
+        let stats = &mut self.stats;
+        if std::mem::take(&mut self.ic_all) {
+            blocks.flush();
+            self.ic_pages.clear();
+            bus.ram.unmark_all_code();
+            stats.block_flushes += 1;
+            return;
+        }
+        bus.ram.take_code_writes(|page, lines| {
+            blocks.invalidate_lines(page, lines);
+            stats.code_invalidations += 1;
+        });
+        for page in self.ic_pages.drain(..) {
+            if bus.ram.unmark_code(page) {
+                blocks.invalidate_lines(page, u64::MAX);
+                stats.code_invalidations += 1;
+            }
+        }
+    }
+
+    /// IC IALLU / IC IALLUIS: every translated block goes before the next dispatch.
+    pub(crate) fn ic_invalidate_all(&mut self) {
+        self.ic_all = self.translate;
+    }
+
+    /// IC IVAU: the blocks of the page holding `va` go before the next dispatch (the whole
+    /// page: Linux names every line of a page it made executable, and one pass is enough).
+    /// A VA without a translation has no blocks to drop (IMPDEF: no fault is raised).
+    pub(crate) fn ic_invalidate_va(&mut self, bus: &Bus, va: u64) {
+        // Translated whichever engine runs: a walk costs cycles, and both engines must
+        // charge the same.
+        let Some(pa) = self.translate_quietly(bus, va) else { return };
+        let page = pa & !(PAGE - 1);
+        if !self.translate || self.ic_pages.contains(&page) {
+            return;
+        }
+        if self.ic_pages.len() < 64 {
+            self.ic_pages.push(page);
+        } else {
+            self.ic_all = true; // a long list costs more than starting again
+        }
+    }
+}
