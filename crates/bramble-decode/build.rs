@@ -177,6 +177,26 @@ fn generate(groups: &[String], patterns: &[Pattern]) -> String {
         let _ = writeln!(out, "            Insn::{}({}::{}{rest}) => \"{}\",", p.group, p.group, p.name, p.name);
     }
     let _ = writeln!(out, "            Insn::Unallocated => \"unallocated\",\n        }}\n    }}\n}}\n");
+    // Dense variant numbers and a macro listing the variants in the same order, for tables
+    // indexed by variant (the block translator's per-variant handlers).
+    let _ = writeln!(
+        out,
+        "impl Insn {{\n    /// How many numbers [`Insn::variant_index`] uses.\n    pub const VARIANTS: usize = {};\n\n    /// The pattern's position in the spec (`Unallocated` last): the order of\n    /// `for_each_insn_variant!`.\n    pub fn variant_index(&self) -> usize {{\n        match self {{",
+        patterns.len() + 1
+    );
+    for (i, p) in patterns.iter().enumerate() {
+        let rest = if has_members(p) { " { .. }" } else { "" };
+        let _ = writeln!(out, "            Insn::{}({}::{}{rest}) => {i},", p.group, p.group, p.name);
+    }
+    let _ = writeln!(out, "            Insn::Unallocated => {},\n        }}\n    }}\n}}\n", patterns.len());
+    let _ = writeln!(
+        out,
+        "/// Invokes `$m! {{ (Group, Variant), ... }}` over every pattern in spec order\n/// (the order of [`Insn::variant_index`]; `Unallocated` is not listed).\n#[macro_export]\nmacro_rules! for_each_insn_variant {{\n    ($m:ident) => {{\n        $m! {{"
+    );
+    for p in patterns {
+        let _ = writeln!(out, "            ({}, {}),", p.group, p.name);
+    }
+    let _ = writeln!(out, "        }}\n    }};\n}}\n");
     // Match functions.
     for (i, p) in patterns.iter().enumerate() {
         let _ = writeln!(out, "// a64.decode:{} {}", p.line, p.name);

@@ -32,6 +32,7 @@ fn op(size: u8, opc: u8) -> Op {
 }
 
 impl Cpu {
+    #[inline(always)]
     pub(crate) fn exec_ldst(&mut self, bus: &mut Bus, i: &LdSt, word: u32) -> ExecResult {
         match *i {
             LdSt::LdstUimm { size, opc, rn, rt, off } => {

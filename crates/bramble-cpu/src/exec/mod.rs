@@ -133,8 +133,8 @@ impl Cpu {
         self.write_phys_slow(bus, va, va, size, v)
     }
 
-    /// A load with translation on: the one-entry micro-TLB first, then the TLB and walker.
-    #[inline]
+    /// A load with translation on: the micro-TLB first, then the TLB and walker.
+    #[inline(always)]
     fn read_translated(&mut self, bus: &mut Bus, va: u64, size: u8) -> Result<u64, Exception> {
         let pa = match self.utlb.read(va, size) {
             Some(pa) => pa,
@@ -147,7 +147,7 @@ impl Cpu {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn write_translated(&mut self, bus: &mut Bus, va: u64, size: u8, v: u64) -> Result<(), Exception> {
         let pa = match self.utlb.write(va, size) {
             Some(pa) => pa,
