@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: unit and integration tests (including every test ROM under the
-# interpreter), clippy and rustfmt, a boot of Debian's stock arm64 kernel, the differential
+# The whole test suite: unit and integration tests (including every test ROM under both
+# engines and the translator/interpreter lockstep), clippy and rustfmt, boots of Debian's
+# stock arm64 kernel (and the virtual clock's determinism across 10 of them), the differential
 # test against Unicorn, and the decoder coverage sweep against capstone. Run
 # scripts/setup.sh first on a fresh machine.
 #   DIFFTEST_CASES=N DIFFTEST_FP_CASES=M DIFFTEST_SEED=S scripts/test.sh   to change the differential runs.
@@ -29,6 +30,9 @@ python3 scripts/boot_smoke.py "$kernel" --timeout 300
 
 echo "== boot it with the busybox initramfs: the guest runs a script and powers off (QEMU timed alongside)"
 python3 scripts/boot_test.py "$kernel" "$(scripts/build-initramfs.sh)" --timeout 600 --qemu
+
+echo "== determinism: 10 boots under --clock virtual give byte-identical output and counts; --no-translate agrees"
+python3 scripts/determinism_test.py "$kernel" "$(scripts/build-initramfs.sh)" --runs 10
 
 echo "== differential test against Unicorn (self-test of the harness first: planted mismatches must be caught)"
 cargo build --release --quiet -p bramble-cpu --example difftest_runner -p bramble-decode --example classify

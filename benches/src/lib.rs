@@ -54,3 +54,23 @@ pub const SIMD_LOOP_BODY: [u32; 15] = [
     0xf1000421, // subs x1, x1, #1
     0x54fffe41, // b.ne loop
 ];
+
+/// A load-heavy loop with a 4 KiB working set (5 instructions: two loads, index update,
+/// counter, branch): with the MMU on every load is a micro-TLB hit, so this measures the
+/// memory fast path. x0 = array, x1 = iterations, x3 = byte index.
+pub const LOAD_LOOP_BODY: [u32; 6] = [
+    0xf8636804, // loop: ldr x4, [x0, x3]
+    0xf8636805, // ldr x5, [x0, x3]
+    0x91002063, // add x3, x3, #8
+    0x92402c63, // and x3, x3, #0xfff
+    0xf1000421, // subs x1, x1, #1
+    0x54ffff61, // b.ne loop
+];
+
+/// A device-polling loop (3 instructions): a 32-bit load from a device register through
+/// the bus's range map, then the loop. x5 = device address, x1 = iterations.
+pub const MMIO_LOOP_BODY: [u32; 3] = [
+    0xb94000a4, // loop: ldr w4, [x5]
+    0xf1000421, // subs x1, x1, #1
+    0x54ffffc1, // b.ne loop
+];
