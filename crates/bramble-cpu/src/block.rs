@@ -244,7 +244,7 @@ impl Cpu {
                     self.insns += retired;
                     self.retire();
                     self.exceptions_in_a_row = 0;
-                    return Some(s);
+                    return Some(s.into());
                 }
             }
             if self.cycles >= self.limit {

@@ -90,10 +90,32 @@ pub struct Stats {
 }
 
 /// What interrupts an instruction: an architectural exception, or a reason to stop.
+/// Small on purpose: `ExecResult` then fits in two registers, and every instruction
+/// returns one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Trap {
     Exception(Exception),
-    Stop(StopReason),
+    Stop(Stop),
+}
+
+/// The stop reasons an instruction itself can raise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stop {
+    Semihosting,
+    FirmwareCall { smc: bool, imm: u16 },
+    Wfi,
+    TimerChanged,
+}
+
+impl From<Stop> for StopReason {
+    fn from(s: Stop) -> Self {
+        match s {
+            Stop::Semihosting => StopReason::Semihosting,
+            Stop::FirmwareCall { smc, imm } => StopReason::FirmwareCall { smc, imm },
+            Stop::Wfi => StopReason::Wfi,
+            Stop::TimerChanged => StopReason::TimerChanged,
+        }
+    }
 }
 
 impl From<Exception> for Trap {
@@ -489,7 +511,7 @@ impl Cpu {
                     // Every stop but a stuck CPU completes its instruction first.
                     self.retire();
                     self.exceptions_in_a_row = 0;
-                    return Some(s);
+                    return Some(s.into());
                 }
             }
         }

@@ -4,7 +4,7 @@
 
 use bramble_decode::sysreg_key;
 
-use crate::cpu::{Cpu, ExecResult, StopReason, Trap};
+use crate::cpu::{Cpu, ExecResult, Stop, Trap};
 use crate::exception::Exception;
 use crate::timer::{TimerReg, CNTFRQ_HZ, EL1_PHYS, EL1_VIRT, EL2_PHYS, SECURE_PHYS};
 
@@ -425,7 +425,7 @@ impl Cpu {
             let cycles = self.cycles();
             self.timer.write(r, v, cycles);
             // Deadlines and output levels changed: the board re-evaluates them.
-            return Err(Trap::Stop(StopReason::TimerChanged));
+            return Err(Trap::Stop(Stop::TimerChanged));
         }
         // Routing and masks change which interrupts are deliverable.
         if matches!(reg, Daif | ScrEl3 | HcrEl2) {

@@ -4,7 +4,7 @@
 use bramble_decode::{Branch, Exception as ExcInsn};
 
 use crate::alu::condition_holds;
-use crate::cpu::{Cpu, ExecResult, StopReason, Trap};
+use crate::cpu::{Cpu, ExecResult, Stop, Trap};
 use crate::exception::Exception;
 
 /// The HLT immediate of the A64 semihosting convention.
@@ -57,10 +57,10 @@ impl Cpu {
         let e = match *i {
             ExcInsn::Svc { imm16 } => Exception::Svc(imm16),
             ExcInsn::Hvc { imm16 } if self.emulate_hvc && self.el >= 1 => {
-                return Err(Trap::Stop(StopReason::FirmwareCall { smc: false, imm: imm16 }));
+                return Err(Trap::Stop(Stop::FirmwareCall { smc: false, imm: imm16 }));
             }
             ExcInsn::Smc { imm16 } if self.emulate_smc && self.el >= 1 => {
-                return Err(Trap::Stop(StopReason::FirmwareCall { smc: true, imm: imm16 }));
+                return Err(Trap::Stop(Stop::FirmwareCall { smc: true, imm: imm16 }));
             }
             ExcInsn::Hvc { imm16 } => {
                 // HVC is UNDEFINED at EL0 and when SCR_EL3.HCE disables it.
@@ -80,7 +80,7 @@ impl Cpu {
             }
             ExcInsn::Brk { imm16 } => Exception::Brk(imm16),
             ExcInsn::Hlt { imm16 } if imm16 == SEMIHOSTING_HLT && self.semihosting => {
-                return Err(Trap::Stop(StopReason::Semihosting));
+                return Err(Trap::Stop(Stop::Semihosting));
             }
             // Halting debug is never enabled, so HLT is UNDEFINED, as are the DCPS
             // instructions outside Debug state.

@@ -4,7 +4,7 @@
 use bramble_decode::System;
 use bramble_mem::Bus;
 
-use crate::cpu::{Cpu, ExecResult, StopReason, Trap};
+use crate::cpu::{Cpu, ExecResult, Stop, Trap};
 use crate::exception::Exception;
 use crate::sysreg::DC_ZVA_BYTES;
 
@@ -32,7 +32,7 @@ impl Cpu {
             }
             System::Hint { crm: 0, op2: 3 } => {
                 if !self.interrupt_asserted() {
-                    return Err(Trap::Stop(StopReason::Wfi));
+                    return Err(Trap::Stop(Stop::Wfi));
                 }
             }
             System::Hint { .. } => {}
