@@ -34,6 +34,9 @@ python3 scripts/boot_test.py "$kernel" "$(scripts/build-initramfs.sh)" --timeout
 echo "== determinism: 10 boots under --clock virtual give byte-identical output and counts; --no-translate agrees"
 python3 scripts/determinism_test.py "$kernel" "$(scripts/build-initramfs.sh)" --runs 10
 
+echo "== the whole-boot benchmark script, small sizes so it stays quick (benches/boot_bench.py; timings informational)"
+python3 benches/boot_bench.py --mib 2 --forks 50 --timeout 600
+
 echo "== differential test against Unicorn (self-test of the harness first: planted mismatches must be caught)"
 cargo build --release --quiet -p bramble-cpu --example difftest_runner -p bramble-decode --example classify
 python3 scripts/difftest/difftest.py --self-test
