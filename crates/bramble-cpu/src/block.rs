@@ -15,13 +15,15 @@
 //! the blocks overlapping written lines before running the next one. IC IVAU and IC IALLU drop blocks too, so a guest
 //! that maintains its caches by the book is also covered by the book.
 //!
-//! A block ends at any instruction that may branch, change the translation or exception
-//! state, or need a context synchronisation (branches, exception generation, ERET, MSR,
-//! SYS, ISB), at the end of its page, or after [`MAX_BLOCK`] instructions. Interrupts
+//! A block ends at any instruction that always branches, may change the translation or
+//! exception state, or needs a context synchronisation (B, BL, BR, RET, exception
+//! generation, ERET, MSR, SYS, ISB), at the end of its page, or after [`MAX_BLOCK`]
+//! instructions. Conditional branches do not end a block: not taken, the block runs on;
+//! taken, it is left there (a superblock along the fall-through path). Interrupts
 //! and the cycle budget are checked after every instruction, exactly as the interpreter
 //! does, so both engines retire the same instructions at the same virtual times.
 
-use bramble_decode::{decode, Insn, System};
+use bramble_decode::{decode, Branch, Insn, System};
 use bramble_mem::Bus;
 
 use crate::cpu::{Cpu, ExecResult, StopReason, Trap};
@@ -104,6 +106,9 @@ fn slot_index(pa: u64) -> usize {
 /// Whether a block must end after `insn`.
 fn ends_block(insn: &Insn) -> bool {
     match insn {
+        // A conditional branch does not end a block: when it is not taken the block runs
+        // on (its successor is the next op); when it is, the block is left there.
+        Insn::Branch(Branch::BCond { .. } | Branch::Cb { .. } | Branch::Tb { .. }) => false,
         Insn::Branch(_) | Insn::Exception(_) | Insn::Unallocated => true,
         Insn::System(s) => match s {
             // Hints (WFI stops the run loop by itself), barriers that order memory only,
@@ -250,8 +255,12 @@ impl Cpu {
             if self.cycles >= self.limit {
                 break;
             }
-            // Only a block's last instruction can branch.
-            pc = self.next_pc;
+            // A taken conditional branch leaves the block (its target is another block).
+            let next = pc.wrapping_add(4);
+            if self.next_pc != next {
+                break;
+            }
+            pc = next;
         }
         self.insns += retired;
         self.retire();
