@@ -378,3 +378,66 @@ fn user_dtb_is_checked_and_used() {
     let out = bramble(&["run", "--kernel", path_str(&kernel), "--dtb", path_str(&good), "--timeout", "0.2"]);
     assert_eq!(out.status.code(), Some(124), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Unmasks the PL011's receive interrupts, waits for a byte and exits (semihosting
+/// SYS_EXIT) with it as the exit code.
+const EXIT_WITH_RECEIVED_BYTE: [u32; 18] = [
+    0xd2820001, // mov x1, #0x1000
+    0xf2bfc401, // movk x1, #0xfe20, lsl #16   (UART0)
+    0x52800a02, // mov w2, #0x50               (RXIM | RTIM)
+    0xb9003822, // str w2, [x1, #0x38]         (UARTIMSC)
+    0xb9401823, // loop: ldr w3, [x1, #0x18]   (UARTFR)
+    0x3727ffe3, // tbnz w3, #4, loop           (RXFE)
+    0xb9400024, // ldr w4, [x1]                (UARTDR)
+    0x92401c84, // and x4, x4, #0xff
+    0x100000c1, // adr x1, block
+    0xf9000424, // str x4, [x1, #8]
+    0xd2800300, // mov x0, #0x18               (SYS_EXIT)
+    0xd45e0000, // hlt #0xf000
+    0x14000000, // b .
+    0xd503201f, // nop
+    0x00020026, // block: .quad 0x20026 (ADP_Stopped_ApplicationExit)
+    0x00000000, 0x00000000, // .quad exit code
+    0x00000000,
+];
+
+#[test]
+fn serial_input_is_typed_when_the_guest_waits_for_it() {
+    let p = scratch("rx.bin");
+    std::fs::write(&p, words(&EXIT_WITH_RECEIVED_BYTE)).unwrap();
+    let input = scratch("rx-input.txt");
+    std::fs::write(&input, b"A\n").unwrap();
+    for engine in [&[][..], &["--no-translate"][..]] {
+        let mut args = vec!["run", "--semihosting", "--serial-input", path_str(&input), "--kernel", path_str(&p)];
+        args.extend_from_slice(engine);
+        let out = bramble(&args);
+        assert_eq!(out.status.code(), Some(b'A' as i32), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[test]
+fn serial_input_must_be_a_readable_file() {
+    let p = scratch("rx2.bin");
+    std::fs::write(&p, words(&EXIT_WITH_RECEIVED_BYTE)).unwrap();
+    let dir = std::env::temp_dir();
+    let out = bramble(&["run", "--serial-input", path_str(&dir), "--kernel", path_str(&p)]);
+    assert_input_error(&out, &[path_str(&dir), "directory"]);
+    let out = bramble(&["run", "--serial-input", "/nonexistent/input.txt", "--kernel", path_str(&p)]);
+    assert_input_error(&out, &["/nonexistent/input.txt", "No such file"]);
+}
+
+#[test]
+fn stats_name_the_engine() {
+    let p = scratch("stats.elf");
+    std::fs::write(&p, elf(0x80000, 0x80000, &exit_code_program(0))).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "--semihosting", "--stats", "--kernel", path_str(&p)];
+        args.extend_from_slice(extra);
+        String::from_utf8_lossy(&bramble(&args).stderr).to_string()
+    };
+    let translated = run(&[]);
+    assert!(translated.contains("blocks translated, block cache"), "{translated}");
+    assert!(translated.contains("instructions,") && translated.contains("MIPS"), "{translated}");
+    let plain = run(&["--no-translate"]);
+    assert!(plain.contains("interpreter, decode cache"), "{plain}");
+}
