@@ -59,6 +59,16 @@ void rt_expect_exception(void);
 extern volatile u64 rt_last_esr, rt_last_elr, rt_last_far;
 extern volatile int rt_exception_seen;
 
+// A hook that records like rt_expect_exception's but resumes at the caller's return
+// address (x30): for faults taken on a branch target, where ELR + 4 is not code.
+static inline u64 rt_return_to_lr(struct rt_frame *f, u64 esr, u64 elr, u64 far) {
+    rt_last_esr = esr;
+    rt_last_elr = elr;
+    rt_last_far = far;
+    rt_exception_seen = 1;
+    return f->x[30];
+}
+
 // One instruction (or a short sequence) under test, with up to three inputs and one output:
 // OP2("add %0, %1, %2", a, b). The output is early-clobber so a sequence may write it before
 // reading its inputs. x9..x12 and x30 are free for scratch use inside the sequence.

@@ -29,15 +29,6 @@ static void tlbi_all(void) { __asm__ volatile("dsb sy\n\ttlbi alle3\n\tdsb sy\n\
 static u64 load(u64 va) { return OP1("ldr %0, [%1]", va); }
 static void store(u64 va, u64 v) { __asm__ volatile("str %1, [%0]" ::"r"(va), "r"(v) : "memory"); }
 
-// Resumes at the caller's return address: for faults taken on a branch target.
-static u64 return_to_lr(struct rt_frame *f, u64 esr, u64 elr, u64 far) {
-    rt_last_esr = esr;
-    rt_last_elr = elr;
-    rt_last_far = far;
-    rt_exception_seen = 1;
-    return f->x[30];
-}
-
 int main(void) {
     u64 image_gb = (u64)l1 >> 30;
     l1[image_gb] = (image_gb << 30) | BLOCK | AF | SH_INNER;  // Normal (attr 0), RW, executable
@@ -88,7 +79,7 @@ int main(void) {
     u64 (*fn_xn)(void) = (u64(*)(void))(WINDOW + 0x5000);
     CHECK_EQ(fn_exec(), 7, "code runs from a mapped page");
     rt_exception_seen = 0;
-    rt_exception_hook = return_to_lr;
+    rt_exception_hook = rt_return_to_lr;
     fn_xn();
     CHECK(rt_exception_seen, "execute-never faults");
     CHECK_EQ(EC(rt_last_esr), 0x21, "instruction abort from the same EL");

@@ -62,15 +62,6 @@ static void hot(u64 round, u64 va, int calls, u64 want) {
     for (int i = 0; i < calls; i++) expect(round, ((u64(*)(void))va)(), want);
 }
 
-// Resumes at the caller's return address: for faults taken on a branch target.
-static u64 return_to_lr(struct rt_frame *f, u64 esr, u64 elr, u64 far) {
-    rt_last_esr = esr;
-    rt_last_elr = elr;
-    rt_last_far = far;
-    rt_exception_seen = 1;
-    return f->x[30];
-}
-
 static void tlbi_va(u64 va) { __asm__ volatile("dsb ish\n\ttlbi vae3, %0\n\tdsb ish\n\tisb" ::"r"(va >> 12) : "memory"); }
 
 int main(void) {
@@ -105,7 +96,7 @@ int main(void) {
     // The premises: A does not execute (a translation cached for B must not serve A) and B
     // does not take writes.
     rt_exception_seen = 0;
-    rt_exception_hook = return_to_lr;
+    rt_exception_hook = rt_return_to_lr;
     ((u64(*)(void))(ALIAS_A + LEAF))();
     CHECK_EQ(rt_exception_seen ? rt_last_esr >> 26 : 0, 0x21, "fetch through A: instruction abort");
     CHECK_EQ(rt_last_far, ALIAS_A + LEAF, "fetch through A: FAR is the A address");
@@ -190,7 +181,7 @@ int main(void) {
     for (u64 off = 0; off < bs; off += iline()) ic_ivau(ALIAS_B + ZVA + off);
     ic_sync();
     rt_exception_seen = 0;
-    rt_exception_hook = return_to_lr;
+    rt_exception_hook = rt_return_to_lr;
     ((u64(*)(void))(ALIAS_B + ZVA))();
     CHECK_EQ(rt_exception_seen ? rt_last_esr >> 26 : ~0ull, 0x00, "zeroed code: UNDEFINED (EC 0)");
     CHECK_EQ(rt_last_elr, ALIAS_B + ZVA, "zeroed code: ELR is the B address");
