@@ -300,3 +300,39 @@ pub fn simd_elem_ok(scalar: bool, q: u32, u: u32, size: u32, l: u32, opcode: u32
         _ => false,
     }
 }
+
+/// Shift by immediate: the element size (0 B .. 3 D) from immh's top set bit.
+pub fn simd_shift_size(immh: u32) -> u8 {
+    (31 - (immh | 1).leading_zeros()) as u8
+}
+
+/// Shift by immediate, right shifts: 2 * esize - immh:immb (1..=esize).
+pub fn simd_shift_right(immh: u32, immb: u32) -> u8 {
+    let e = 8u32 << simd_shift_size(immh);
+    (2 * e).saturating_sub(immh << 3 | immb) as u8
+}
+
+/// Shift by immediate, left shifts: immh:immb - esize (0..esize).
+pub fn simd_shift_left(immh: u32, immb: u32) -> u8 {
+    let e = 8u32 << simd_shift_size(immh);
+    (immh << 3 | immb).saturating_sub(e) as u8
+}
+
+/// By element: the lane of Vm. H lanes are indexed by H:L:M, S lanes by H:L, D by H.
+pub fn simd_elem_index(size: u32, h: u32, l: u32, m: u32) -> u8 {
+    match size {
+        1 => (h << 2 | l << 1 | m) as u8,
+        2 => (h << 1 | l) as u8,
+        _ => h as u8,
+    }
+}
+
+/// By element: Vm. H lanes reach only V0..V15 (M is part of the index); otherwise M is
+/// the register number's top bit.
+pub fn simd_elem_rm(size: u32, m: u32, rm: u32) -> u8 {
+    if size == 1 {
+        rm as u8
+    } else {
+        (m << 4 | rm) as u8
+    }
+}

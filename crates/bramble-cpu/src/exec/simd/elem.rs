@@ -13,20 +13,15 @@ impl Cpu {
         q: bool,
         u: bool,
         size: u8,
-        l: u8,
-        m: u8,
+        index: u8,
         rm: u8,
         opcode: u8,
-        h: u8,
         rn: u8,
         rd: u8,
     ) -> ExecResult {
-        // H lanes: index H:L:M with Vm in V0..V15; S lanes: H:L with M extending Rm; D: H.
-        let (index, rm) = match size {
-            1 => ((h << 2 | l << 1 | m) as usize, rm),
-            2 => ((h << 1 | l) as usize, m << 4 | rm),
-            _ => (h as usize, m << 4 | rm),
-        };
+        // The lane and Vm (H:L:M, H:L or H; M extends Rm unless the lanes are H) come
+        // decoded from the spec.
+        let index = index as usize;
         let is_fp = matches!(opcode, 0x1 | 0x5 | 0x9);
         if is_fp {
             return self.simd_fp_elem(scalar, q, u, size, index, rm, opcode, rn, rd);

@@ -36,17 +36,17 @@ impl Cpu {
             Simd::SimdCopy { q, op, imm5, imm4, rn, rd } => self.simd_copy(q, op, imm5, imm4, rn, rd),
             Simd::SimdSCopy { imm5, rn, rd } => self.simd_scopy(imm5, rn, rd),
             Simd::SimdModImm { q, op, cmode, rd, imm8 } => self.simd_modimm(q, op, cmode, rd, imm8),
-            Simd::SimdShiftImm { q, u, immh, immb, opcode, rn, rd } => {
-                self.simd_shift_imm(false, q, u, immh, immb, opcode, rn, rd)
+            Simd::SimdShiftImm { q, u, opcode, rn, rd, size, rshift, lshift } => {
+                self.simd_shift_imm(false, q, u, (size, rshift, lshift), opcode, rn, rd)
             }
-            Simd::SimdSShiftImm { u, immh, immb, opcode, rn, rd } => {
-                self.simd_shift_imm(true, true, u, immh, immb, opcode, rn, rd)
+            Simd::SimdSShiftImm { u, opcode, rn, rd, size, rshift, lshift } => {
+                self.simd_shift_imm(true, true, u, (size, rshift, lshift), opcode, rn, rd)
             }
-            Simd::SimdElem { q, u, size, l, m, rm, opcode, h, rn, rd } => {
-                self.simd_elem(false, q, u, size, l, m, rm, opcode, h, rn, rd)
+            Simd::SimdElem { q, u, size, opcode, rn, rd, index, rm } => {
+                self.simd_elem(false, q, u, size, index, rm, opcode, rn, rd)
             }
-            Simd::SimdSElem { u, size, l, m, rm, opcode, h, rn, rd } => {
-                self.simd_elem(true, true, u, size, l, m, rm, opcode, h, rn, rd)
+            Simd::SimdSElem { u, size, opcode, rn, rd, index, rm } => {
+                self.simd_elem(true, true, u, size, index, rm, opcode, rn, rd)
             }
             Simd::SimdPermute { q, size, rm, opcode, rn, rd } => self.simd_permute(q, size, rm, opcode, rn, rd),
             Simd::SimdExt { q, rm, imm4, rn, rd } => self.simd_ext(q, rm, imm4, rn, rd),

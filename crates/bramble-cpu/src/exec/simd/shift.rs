@@ -1,7 +1,7 @@
 //! Advanced SIMD shift by immediate, vector and scalar (C4.1.95.26/.17): shifts right
 //! (with rounding and accumulate), left, insert (SRI/SLI), saturating left shifts,
 //! narrowing shifts and SSHLL/USHLL; the fixed-point conversions go to `fp_vec.rs`.
-//! immh's top set bit gives the element size; immh:immb encodes the shift.
+//! The element size and the shift (immh:immb) are decoded once, in the spec.
 
 use super::{int, sat};
 use crate::cpu::{Cpu, ExecResult};
@@ -14,17 +14,13 @@ impl Cpu {
         scalar: bool,
         q: bool,
         u: bool,
-        immh: u8,
-        immb: u8,
+        (size, rshift, lshift): (u8, u8, u8),
         opcode: u8,
         rn: u8,
         rd: u8,
     ) -> ExecResult {
-        let size = (7 - immh.leading_zeros()) as u8;
         let e = 8u32 << size;
-        let immhb = ((immh as u32) << 3) | immb as u32;
-        let rshift = 2 * e - immhb;
-        let lshift = immhb - e;
+        let (rshift, lshift) = (rshift as u32, lshift as u32);
         if opcode == 0x1c || opcode == 0x1f {
             return self.simd_fp_fixed(scalar, q, u, size, rshift, opcode, rn, rd);
         }
