@@ -52,6 +52,7 @@ const DEVICE: u64 = 0xfe20_1000;
 
 fn mmio_machine() -> (Cpu, Bus) {
     let (mut cpu, mut bus) = machine_with(false, &bramble_benches::MMIO_LOOP_BODY);
+    // A fixed window clear of RAM (16 MiB) and of every other device: adding it cannot fail.
     bus.add("scratch", DEVICE, 0x1000, Box::new(Scratch([0x90; 4]))).expect("the scratch device fits");
     cpu.set_xreg(5, DEVICE);
     (cpu, bus)

@@ -24,7 +24,7 @@
 //! does, so both engines retire the same instructions at the same virtual times.
 
 use bramble_decode::{decode, Branch, Insn, System};
-use bramble_mem::Bus;
+use bramble_mem::{line_mask, Bus};
 
 use crate::cpu::{Cpu, ExecResult, StopReason, Trap};
 use crate::exception::{fsc, Exception};
@@ -137,10 +137,7 @@ impl BlockCache {
             if slot.pa & !(PAGE - 1) != page {
                 continue;
             }
-            let off = slot.pa & (PAGE - 1);
-            let (a, b) = (off >> 6, (off + 4 * slot.len as u64 - 1) >> 6);
-            let covered = (u64::MAX >> (63 - b)) & (u64::MAX << a);
-            if covered & lines != 0 {
+            if line_mask(slot.pa & (PAGE - 1), 4 * slot.len as u64) & lines != 0 {
                 *slot = EMPTY;
             }
         }
@@ -197,10 +194,8 @@ impl Cpu {
                     continue;
                 }
             };
-            self.stats.block_lookups += 1;
             let cached = blocks.slots[slot_index(pa)];
             let slot = if cached.pa == pa {
-                self.stats.block_hits += 1;
                 cached
             } else if let Some(slot) = blocks.translate(bus, pa) {
                 self.stats.blocks_translated += 1;
@@ -214,6 +209,8 @@ impl Cpu {
                 }
                 continue;
             };
+            // Counted once a block is found: hits are lookups less blocks translated.
+            self.stats.block_lookups += 1;
             let start = slot.start as usize;
             let ops = blocks.ops.get(start..start + slot.len as usize).unwrap_or_default();
             if let Some(stop) = self.exec_block(bus, pc, ops) {

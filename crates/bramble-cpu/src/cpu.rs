@@ -70,11 +70,10 @@ pub struct Stats {
     /// Decode-cache misses of the plain interpreter (instructions decoded rather than
     /// found).
     pub decode_misses: u64,
-    /// Blocks the translator decoded, block dispatches, and the dispatches that found
-    /// their block already translated.
+    /// Blocks the translator decoded, and block dispatches (those that found their block
+    /// already translated are the difference).
     pub blocks_translated: u64,
     pub block_lookups: u64,
-    pub block_hits: u64,
     /// Pages whose blocks were dropped because the page was written or named by IC IVAU,
     /// and whole-cache flushes (IC IALLU, or the cache filling up).
     pub code_invalidations: u64,

@@ -11,4 +11,4 @@ mod ram;
 
 pub use bus::{Bus, BusError, MmioDevice};
 pub use irq::IrqLine;
-pub use ram::{Ram, RamError};
+pub use ram::{line_mask, Ram, RamError};

@@ -46,8 +46,9 @@ fn line_bit(addr: u64) -> u64 {
     1 << ((addr >> LINE_SHIFT) & 63)
 }
 
-/// The bits of the lines `[off, off + len)` covers within one page (`off + len <= 4096`).
-fn line_mask(off: u64, len: u64) -> u64 {
+/// The bits of the 64-byte lines `[off, off + len)` covers within one page
+/// (`off + len <= 4096`): the code map's unit, also what the CPU matches blocks against.
+pub fn line_mask(off: u64, len: u64) -> u64 {
     if len == 0 {
         return 0;
     }

@@ -176,9 +176,9 @@ fn print_stats(m: &Machine, host: Duration) {
     );
     if s.block_lookups > 0 {
         eprintln!(
-            "bramble: {} blocks translated, block cache {:.2}% hits ({} dispatches, {:.1} instructions each); {} pages invalidated, {} flushes",
+            "bramble: {} blocks translated, block cache {:.2}% hits ({} dispatches, {:.1} instructions each); {} code invalidations, {} flushes",
             s.blocks_translated,
-            pct(s.block_lookups - s.block_hits, s.block_lookups),
+            pct(s.blocks_translated, s.block_lookups),
             s.block_lookups,
             insns as f64 / s.block_lookups as f64,
             s.code_invalidations,
