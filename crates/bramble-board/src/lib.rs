@@ -9,6 +9,6 @@ pub mod memmap;
 pub mod psci;
 pub mod semihosting;
 
-pub use bramble_cpu::{Features, Stats, CPU_HZ};
+pub use bramble_cpu::{Features, Stats, CPU_HZ, JIT_THRESHOLD};
 pub use loader::{load_kernel, ImageHeader, LoadError, Loaded, LoadedKind};
 pub use machine::{BoxedInput, Clock, Config, Exit, Machine, MachineError, SharedOut};

@@ -48,6 +48,9 @@ pub struct Config {
     pub clock: Clock,
     /// Run the block translator (`false`: the plain interpreter, `--no-translate`).
     pub translate: bool,
+    /// Dispatches before a translated block is compiled to host code (x86-64 hosts;
+    /// 0: never, `--no-jit`; the default is `bramble_cpu::JIT_THRESHOLD`).
+    pub jit_threshold: u32,
     /// Console input read from this file and typed at deterministic points
     /// (`--serial-input`): a line at a time, whenever the guest waits for input.
     pub serial_input: Option<PathBuf>,
@@ -248,6 +251,7 @@ impl Machine {
         let mut cpu = Cpu::new(cfg.features, boot_el);
         cpu.set_cpu_hz(cfg.cpu_hz);
         cpu.set_translate(cfg.translate);
+        cpu.set_jit_threshold(cfg.jit_threshold);
         cpu.set_semihosting(cfg.semihosting);
         let (hvc, smc) = psci_conduit(boot_el);
         cpu.set_firmware_calls(hvc, smc);

@@ -28,6 +28,8 @@ use bramble_mem::{line_mask, Bus};
 
 use crate::cpu::{Cpu, ExecResult, StopReason, Trap};
 use crate::exception::{fsc, Exception};
+#[cfg(target_arch = "x86_64")]
+use crate::jit::{BlockFn, CodeBuffer, CompileError, TRAPPED};
 use crate::timing;
 
 /// The longest block, in instructions.
@@ -76,25 +78,86 @@ macro_rules! handler_table {
 
 static HANDLERS: [Handler; Insn::VARIANTS] = bramble_decode::for_each_insn_variant!(handler_table);
 
-/// A table entry: the block at physical address `pa` is `ops[start..start + len]`.
+/// A handler as compiled code calls it: 0 when the instruction completed, 1 when it
+/// trapped (the trap is parked in `Cpu::jit_trap`).
+#[cfg(target_arch = "x86_64")]
+pub(crate) type HandlerCall = extern "sysv64" fn(*mut Cpu, *mut Bus, *const Op) -> u32;
+
+/// The handlers again, with the C calling convention the JIT's code can call.
+#[cfg(target_arch = "x86_64")]
+macro_rules! handler_call_table {
+    ($(($group:ident, $variant:ident)),* $(,)?) => {
+        [
+            $({
+                extern "sysv64" fn call(cpu: *mut Cpu, bus: *mut Bus, op: *const Op) -> u32 {
+                    // SAFETY: compiled blocks pass on the pointers `Cpu::run_jit` made from
+                    // its `&mut Cpu` and `&mut Bus` (not used while the block runs) and a
+                    // pointer into the block's ops, which nothing mutates while it runs.
+                    let (cpu, bus, op) = unsafe { (&mut *cpu, &mut *bus, &*op) };
+                    let r = match &op.insn {
+                        Insn::$group(bramble_decode::$group::$variant { .. }) => cpu.exec(bus, &op.insn, op.word),
+                        _ => Err(Exception::Undefined.into()),
+                    };
+                    cpu.park(r)
+                }
+                call as HandlerCall
+            },)*
+            {
+                extern "sysv64" fn call(cpu: *mut Cpu, bus: *mut Bus, op: *const Op) -> u32 {
+                    // SAFETY: as above.
+                    let (cpu, bus, op) = unsafe { (&mut *cpu, &mut *bus, &*op) };
+                    let r = cpu.exec(bus, &op.insn, op.word);
+                    cpu.park(r)
+                }
+                call as HandlerCall
+            },
+        ]
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) static HANDLER_CALLS: [HandlerCall; Insn::VARIANTS] =
+    bramble_decode::for_each_insn_variant!(handler_call_table);
+
+/// A table entry: the block at physical address `pa` is `ops[start..start + len]`,
+/// dispatched `hits` times, and compiled to host code once it is hot.
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     pa: u64,
     start: u32,
     len: u32,
+    hits: u32,
+    #[cfg(target_arch = "x86_64")]
+    jit: Option<BlockFn>,
 }
 
-const EMPTY: Slot = Slot { pa: u64::MAX, start: 0, len: 0 };
+const EMPTY: Slot = Slot {
+    pa: u64::MAX,
+    start: 0,
+    len: 0,
+    hits: 0,
+    #[cfg(target_arch = "x86_64")]
+    jit: None,
+};
 
 /// Translated blocks.
 pub(crate) struct BlockCache {
     slots: Box<[Slot]>,
     ops: Vec<Op>,
+    /// Host code of compiled blocks, made on the first compilation; `Err` once the host
+    /// refused it (blocks then keep running through the block loop).
+    #[cfg(target_arch = "x86_64")]
+    code: Option<Result<CodeBuffer, ()>>,
 }
 
 impl Default for BlockCache {
     fn default() -> Self {
-        Self { slots: vec![EMPTY; SLOTS].into_boxed_slice(), ops: Vec::new() }
+        Self {
+            slots: vec![EMPTY; SLOTS].into_boxed_slice(),
+            ops: Vec::new(),
+            #[cfg(target_arch = "x86_64")]
+            code: None,
+        }
     }
 }
 
@@ -126,6 +189,10 @@ impl BlockCache {
     fn flush(&mut self) {
         self.slots.fill(EMPTY);
         self.ops.clear();
+        #[cfg(target_arch = "x86_64")]
+        if let Some(Ok(code)) = &mut self.code {
+            code.reset();
+        }
     }
 
     /// Drops the blocks of the physical page `page` that overlap the 64-byte `lines`
@@ -139,6 +206,48 @@ impl BlockCache {
             }
             if line_mask(slot.pa & (PAGE - 1), 4 * slot.len as u64) & lines != 0 {
                 *slot = EMPTY;
+            }
+        }
+    }
+
+    /// Counts a dispatch of the block at `pa` and compiles it when it turns hot. Returns
+    /// the slot to run (compiled or not).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(never)]
+    fn heat(&mut self, _bus: &mut Bus, pa: u64, threshold: u32, stats: &mut crate::cpu::Stats) -> Slot {
+        let i = slot_index(pa);
+        let slot = &mut self.slots[i];
+        slot.hits += 1;
+        if slot.hits < threshold {
+            return *slot;
+        }
+        let slot = *slot;
+        let code = match self.code.get_or_insert_with(|| CodeBuffer::new().map_err(|e| log::warn!("JIT disabled: {e}")))
+        {
+            Ok(code) => code,
+            Err(()) => return slot,
+        };
+        let start = slot.start as usize;
+        let ops = self.ops.get(start..start + slot.len as usize).unwrap_or_default();
+        match code.compile(ops) {
+            Ok(f) => {
+                stats.blocks_compiled += 1;
+                self.slots[i].jit = Some(f);
+                self.slots[i]
+            }
+            Err(CompileError::Full) => {
+                // Every compiled block goes (their blocks stay translated); this one is
+                // compiled again when it is next dispatched.
+                self.slots.iter_mut().for_each(|s| s.jit = None);
+                code.reset();
+                stats.jit_flushes += 1;
+                slot
+            }
+            Err(CompileError::Failed(e)) => {
+                log::warn!("JIT disabled: {e}");
+                self.slots.iter_mut().for_each(|s| s.jit = None);
+                self.code = Some(Err(()));
+                slot
             }
         }
     }
@@ -170,7 +279,7 @@ impl BlockCache {
             }
         }
         bus.ram.mark_code(pa, 4 * (self.ops.len() - start) as u64);
-        let slot = Slot { pa, start: start as u32, len: (self.ops.len() - start) as u32 };
+        let slot = Slot { pa, start: start as u32, len: (self.ops.len() - start) as u32, ..EMPTY };
         self.slots[slot_index(pa)] = slot;
         Some(slot)
     }
@@ -211,11 +320,71 @@ impl Cpu {
             };
             // Counted once a block is found: hits are lookups less blocks translated.
             self.stats.block_lookups += 1;
-            let start = slot.start as usize;
-            let ops = blocks.ops.get(start..start + slot.len as usize).unwrap_or_default();
-            if let Some(stop) = self.exec_block(bus, pc, ops) {
+            #[cfg(target_arch = "x86_64")]
+            let stop = {
+                let slot = match slot.jit {
+                    None if self.jit_threshold != 0 => blocks.heat(bus, pa, self.jit_threshold, &mut self.stats),
+                    _ => slot,
+                };
+                let start = slot.start as usize;
+                let ops = blocks.ops.get(start..start + slot.len as usize).unwrap_or_default();
+                match slot.jit {
+                    Some(code) => self.run_jit(bus, pc, ops, code),
+                    None => self.exec_block(bus, pc, ops),
+                }
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            let stop = {
+                let start = slot.start as usize;
+                let ops = blocks.ops.get(start..start + slot.len as usize).unwrap_or_default();
+                self.exec_block(bus, pc, ops)
+            };
+            if let Some(stop) = stop {
                 return Some(stop);
             }
+        }
+        None
+    }
+
+    /// Runs a compiled block, then whatever part of it the compiled code handed back.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn run_jit(&mut self, bus: &mut Bus, pc: u64, ops: &[Op], code: BlockFn) -> Option<StopReason> {
+        // SAFETY: `code` was compiled from exactly these ops (a slot's code and ops are
+        // replaced together) and is still mapped (the code space is only reset together
+        // with every slot). It follows the contract in `jit.rs`: it reads and writes the
+        // CPU through the pointer, calls handlers that take `&mut` from the same pointers,
+        // and keeps within `ops`. `self` and `bus` are not touched while it runs.
+        let r = unsafe { code(self, bus, ops.as_ptr(), pc) };
+        let k = (r as u32 as usize).min(ops.len());
+        if r & TRAPPED != 0 {
+            self.insns += k as u64;
+            return match self.jit_trap.take() {
+                Some(Trap::Stop(s)) => {
+                    self.retire();
+                    self.exceptions_in_a_row = 0;
+                    Some(s.into())
+                }
+                Some(Trap::Exception(e)) => {
+                    if k > 1 {
+                        self.exceptions_in_a_row = 0;
+                    }
+                    self.fault(e)
+                }
+                None => self.fault(Exception::Undefined),
+            };
+        }
+        if k == 0 {
+            // The first run of inline ops would cross the cycle limit.
+            return self.exec_block(bus, pc, ops);
+        }
+        self.insns += k as u64;
+        self.retire();
+        self.exceptions_in_a_row = 0;
+        let next = pc.wrapping_add(4 * k as u64);
+        if k < ops.len() && self.cycles < self.limit && self.pc == next {
+            // Handed back mid-block: the rest does not fit below the limit.
+            return self.exec_block(bus, next, &ops[k..]);
         }
         None
     }

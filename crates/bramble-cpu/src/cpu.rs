@@ -74,6 +74,10 @@ pub struct Stats {
     /// already translated are the difference).
     pub blocks_translated: u64,
     pub block_lookups: u64,
+    /// Blocks compiled to host code by the JIT, and times its code space filled up and
+    /// every compiled block was dropped.
+    pub blocks_compiled: u64,
+    pub jit_flushes: u64,
     /// Pages whose blocks were dropped because the page was written or named by IC IVAU,
     /// and whole-cache flushes (IC IALLU, or the cache filling up).
     pub code_invalidations: u64,
@@ -126,6 +130,9 @@ impl From<Exception> for Trap {
 pub(crate) type ExecResult = Result<(), Trap>;
 
 const ICACHE_ENTRIES: usize = 1 << 16;
+/// Dispatches before a block is compiled to host code: enough to skip code that runs a
+/// few times (boot, exec of short-lived programs), few enough to catch loops early.
+pub const JIT_THRESHOLD: u32 = 8;
 /// Exceptions in a row without a retired instruction before the CPU gives up.
 const EXCEPTION_LOOP_LIMIT: u32 = 16;
 
@@ -190,6 +197,10 @@ pub struct Cpu {
     /// IC maintenance since the last dispatch: pages named by IC IVAU, and IC IALLU.
     pub(crate) ic_pages: Vec<u64>,
     pub(crate) ic_all: bool,
+    /// Dispatches after which a block is compiled to host code (0: never, `--no-jit`).
+    pub(crate) jit_threshold: u32,
+    /// The trap a handler called from compiled code raised, until the run loop takes it.
+    pub(crate) jit_trap: Option<Trap>,
     logged: HashSet<(u64, u32)>,
     pub(crate) stats: Stats,
     last_unimp: Option<(u64, u32, &'static str)>,
@@ -246,6 +257,8 @@ impl Cpu {
             blocks: Some(Box::default()),
             ic_pages: Vec::new(),
             ic_all: false,
+            jit_threshold: if cfg!(target_arch = "x86_64") { JIT_THRESHOLD } else { 0 },
+            jit_trap: None,
             logged: HashSet::new(),
             stats: Stats::default(),
             last_unimp: None,
@@ -258,6 +271,36 @@ impl Cpu {
     pub fn set_translate(&mut self, on: bool) {
         self.translate = on;
         self.blocks = on.then(Box::default);
+    }
+
+    /// Compiles hot blocks to host code (x86-64 hosts only; the default there). Off, the
+    /// translator runs every block through its block loop (`--no-jit`). Either way the
+    /// same instructions retire at the same cycle counts.
+    pub fn set_jit(&mut self, on: bool) {
+        self.set_jit_threshold(if on { JIT_THRESHOLD } else { 0 });
+    }
+
+    /// Compiles a block once it has been dispatched `dispatches` times (0: never; 1:
+    /// before its first run, which tests use to put every block through the JIT).
+    pub fn set_jit_threshold(&mut self, dispatches: u32) {
+        self.jit_threshold = if cfg!(target_arch = "x86_64") { dispatches } else { 0 };
+    }
+
+    /// Whether hot blocks are compiled to host code.
+    pub fn jit(&self) -> bool {
+        self.jit_threshold != 0 && self.translate
+    }
+
+    /// Parks the trap of a handler called from compiled code: 0 if it completed.
+    #[cfg(target_arch = "x86_64")]
+    pub(crate) fn park(&mut self, r: ExecResult) -> u32 {
+        match r {
+            Ok(()) => 0,
+            Err(t) => {
+                self.jit_trap = Some(t);
+                1
+            }
+        }
     }
 
     /// Enables the `HLT #0xF000` semihosting convention.

@@ -11,13 +11,15 @@ mod block;
 mod cpu;
 mod exception;
 mod exec;
+#[cfg(target_arch = "x86_64")]
+mod jit;
 pub mod mmu;
 mod sysreg;
 mod timer;
 pub mod timing;
 mod translate;
 
-pub use cpu::{Cpu, Features, Stats, StopReason};
+pub use cpu::{Cpu, Features, Stats, StopReason, JIT_THRESHOLD};
 pub use exception::{Exception, Syndrome};
 pub use sysreg::SysRegs;
 pub use timer::{count_at, CNTFRQ_HZ, CPU_HZ};

@@ -81,7 +81,17 @@ fn random_word(rng: &mut Rng, at: u64, maintenance: bool) -> u32 {
     }
 }
 
-fn machine(seed: u64, translate: bool) -> (Cpu, Bus) {
+/// The engines under test.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Engine {
+    Interpreter,
+    /// The block translator's block loop alone.
+    Blocks,
+    /// Every block compiled to host code before its first run.
+    Jit,
+}
+
+fn machine(seed: u64, engine: Engine) -> (Cpu, Bus) {
     let mut rng = Rng(seed | 1);
     let mut bus = Bus::new(Ram::new(RAM).unwrap());
     // Every vector: skip the instruction that trapped (ELR + 4) and return.
@@ -98,7 +108,8 @@ fn machine(seed: u64, translate: bool) -> (Cpu, Bus) {
         bus.ram.write(DATA + 8 * i, 8, rng.next());
     }
     let mut cpu = Cpu::new(Features::MAX, 1);
-    cpu.set_translate(translate);
+    cpu.set_translate(engine != Engine::Interpreter);
+    cpu.set_jit_threshold(if engine == Engine::Jit { 1 } else { 0 });
     cpu.sys.vbar[1] = VBAR;
     cpu.sys.cpacr_el1 = 3 << 20;
     for n in 0..25 {
@@ -130,37 +141,52 @@ fn state(cpu: &Cpu) -> String {
     )
 }
 
-fn lockstep(seed: u64, steps: usize) -> (u64, u64) {
-    let (mut fast, mut fast_bus) = machine(seed, true);
-    let (mut plain, mut plain_bus) = machine(seed, false);
+/// Runs `engine` beside the interpreter; returns the engine's counters.
+fn lockstep(seed: u64, steps: usize, engine: Engine) -> bramble_cpu::Stats {
+    let (mut fast, mut fast_bus) = machine(seed, engine);
+    let (mut plain, mut plain_bus) = machine(seed, Engine::Interpreter);
     let mut budgets = Rng(seed.wrapping_mul(31) | 1);
     for step in 0..steps {
         let budget = 1 + budgets.below(48);
         let a = fast.run(&mut fast_bus, budget);
         let b = plain.run(&mut plain_bus, budget);
-        assert_eq!(a, b, "seed {seed} step {step}: the engines stopped for different reasons");
+        assert_eq!(a, b, "{engine:?} seed {seed} step {step}: the engines stopped for different reasons");
         let (sa, sb) = (state(&fast), state(&plain));
-        assert!(sa == sb, "seed {seed} step {step}: state differs\ntranslator:\n{sa}\ninterpreter:\n{sb}");
+        assert!(sa == sb, "{engine:?} seed {seed} step {step}: state differs\n{engine:?}:\n{sa}\ninterpreter:\n{sb}");
         if matches!(a, StopReason::ExceptionLoop { .. }) {
             break;
         }
     }
     let ram_a = fast_bus.ram.slice(0, RAM).unwrap();
     let ram_b = plain_bus.ram.slice(0, RAM).unwrap();
-    assert!(ram_a == ram_b, "seed {seed}: memory differs");
-    let s = fast.stats();
-    (s.blocks_translated, s.code_invalidations)
+    assert!(ram_a == ram_b, "{engine:?} seed {seed}: memory differs");
+    fast.stats()
 }
 
 #[test]
 fn translator_and_interpreter_agree_on_random_code() {
     let (mut translated, mut invalidated) = (0, 0);
     for seed in 1..=24 {
-        let (t, i) = lockstep(seed * 0x9e37_79b9, 4000);
-        translated += t;
-        invalidated += i;
+        let s = lockstep(seed * 0x9e37_79b9, 4000, Engine::Blocks);
+        translated += s.blocks_translated;
+        invalidated += s.code_invalidations;
     }
     // The test is only worth something if blocks were translated, and code rewritten.
     assert!(translated > 1000, "{translated} blocks translated");
+    assert!(invalidated > 10, "{invalidated} invalidations");
+}
+
+#[test]
+fn jit_and_interpreter_agree_on_random_code() {
+    let (mut compiled, mut invalidated) = (0, 0);
+    for seed in 1..=24 {
+        let s = lockstep(seed * 0x9e37_79b9, 4000, Engine::Jit);
+        compiled += s.blocks_compiled;
+        invalidated += s.code_invalidations;
+    }
+    // Nothing was compared unless blocks were compiled (x86-64 hosts only).
+    if cfg!(target_arch = "x86_64") {
+        assert!(compiled > 1000, "{compiled} blocks compiled");
+    }
     assert!(invalidated > 10, "{invalidated} invalidations");
 }

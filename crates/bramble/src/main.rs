@@ -129,6 +129,15 @@ struct RunArgs {
     #[arg(long)]
     no_translate: bool,
 
+    /// Run translated blocks through the block loop instead of compiling hot ones to host
+    /// code (same results, slower; the JIT exists on x86-64 hosts only).
+    #[arg(long)]
+    no_jit: bool,
+
+    /// Dispatches before a block is compiled (1: every block, before its first run).
+    #[arg(long, value_name = "N", hide = true, default_value_t = bramble_board::JIT_THRESHOLD)]
+    jit_threshold: u32,
+
     /// Type the console input from this file, a line at a time whenever the guest waits
     /// for input, instead of reading the terminal; with --clock virtual, runs with the
     /// same file are identical.
@@ -184,6 +193,12 @@ fn print_stats(m: &Machine, host: Duration) {
             s.code_invalidations,
             s.block_flushes
         );
+        if s.blocks_compiled > 0 {
+            eprintln!(
+                "bramble: JIT: {} blocks compiled to host code, code space refilled {} times",
+                s.blocks_compiled, s.jit_flushes
+            );
+        }
     } else {
         eprintln!(
             "bramble: interpreter, decode cache {:.2}% hits ({} decodes)",
@@ -245,6 +260,7 @@ fn run(args: RunArgs) -> ExitCode {
             ClockArg::Host => Clock::Host,
         },
         translate: !args.no_translate,
+        jit_threshold: if args.no_jit { 0 } else { args.jit_threshold },
         serial_input: args.serial_input.clone(),
     };
     let out = SharedOut::new(Box::new(std::io::stdout()));

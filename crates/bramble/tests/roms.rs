@@ -1,9 +1,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-//! Runs every test ROM listed in test-roms/manifest.txt under both engines (the block
-//! translator and, with --no-translate, the plain interpreter), with an instruction budget
-//! rather than a wall-clock timeout, and checks its exit code, and that both engines print
-//! the same console output and retire the same instructions and cycles. The
+//! Runs every test ROM listed in test-roms/manifest.txt under every engine (the JIT with
+//! every block compiled, the translator's block loop with --no-jit, and the plain
+//! interpreter with --no-translate), with an instruction budget rather than a wall-clock
+//! timeout, and checks its exit code, and that all engines print the same console output
+//! and retire the same instructions and cycles as the default. The
 //! ROMs are built with `make -C test-roms` (Debian's gcc-aarch64-linux-gnu); without the
 //! cross compiler this test fails and says so, unless BRAMBLE_SKIP_ROMS=1.
 
@@ -53,7 +54,6 @@ fn every_test_rom_passes() {
                 .expect("bramble runs")
         };
         let out = run(&[]);
-        let plain = run(&["--no-translate"]);
         count += 1;
         let report = |what: &str, o: &std::process::Output| {
             format!(
@@ -64,19 +64,33 @@ fn every_test_rom_passes() {
             )
         };
         if out.status.code() != Some(expected) {
-            failures.push(report("translator", &out));
-        } else if plain.status.code() != Some(expected) {
-            failures.push(report("interpreter", &plain));
-        } else if out.stdout != plain.stdout {
-            failures.push(format!("{name}: the engines' console output differs"));
-        } else if counts(&out.stderr) != counts(&plain.stderr) || counts(&out.stderr).is_none() {
-            failures.push(format!(
-                "{name}: the engines retired different work: {:?} vs {:?}",
-                counts(&out.stderr),
-                counts(&plain.stderr)
-            ));
-        } else {
-            eprintln!("rom {name}: ok (exit {expected}, both engines, {:?})", counts(&out.stderr));
+            failures.push(report("default engine", &out));
+            continue;
+        }
+        let mut ok = true;
+        for (what, flags) in [
+            ("JIT, every block compiled", &["--jit-threshold", "1"][..]),
+            ("block loop", &["--no-jit"][..]),
+            ("interpreter", &["--no-translate"][..]),
+        ] {
+            let other = run(flags);
+            if other.status.code() != Some(expected) {
+                failures.push(report(what, &other));
+            } else if out.stdout != other.stdout {
+                failures.push(format!("{name}: the {what}'s console output differs"));
+            } else if counts(&out.stderr) != counts(&other.stderr) || counts(&out.stderr).is_none() {
+                failures.push(format!(
+                    "{name}: the {what} retired different work: {:?} vs {:?}",
+                    counts(&other.stderr),
+                    counts(&out.stderr)
+                ));
+            } else {
+                continue;
+            }
+            ok = false;
+        }
+        if ok {
+            eprintln!("rom {name}: ok (exit {expected}, every engine, {:?})", counts(&out.stderr));
         }
     }
     assert!(count > 0, "no ROMs in the manifest");

@@ -1,0 +1,670 @@
+//! The x86-64 backend of the block translator: a hot block's ops become host code.
+//!
+//! The generated code does exactly what [`Cpu::exec_block`] does for the same ops, and
+//! hands every case it does not model back to it:
+//!
+//! - The common integer forms (add/subtract, logical, move wide, bitfield, extract,
+//!   conditional select, the branches) are compiled inline. They cannot fault, so they
+//!   touch nothing but guest registers and NZCV, which live in `Cpu` at fixed offsets.
+//! - Every other op calls its variant's handler (the interpreter's own `Cpu::exec`,
+//!   through the `extern "sysv64"` wrappers in `block.rs`) with `pc` and `next_pc` set
+//!   and the cycle count exact, as the block loop would.
+//! - Cycle charges of inline ops are summed at compile time and added before each call
+//!   and at each exit. A run of inline ops (a *segment*) only starts if the whole run
+//!   fits below the cycle limit, so the budget stops at exactly the instruction it stops
+//!   at in the other engines; if it does not fit, the code returns and the block loop runs
+//!   the rest one op at a time. After a call, the limit is re-read: the handler may have
+//!   dropped it to ask for attention.
+//!
+//! The generated function returns how many ops completed (the last one's `pc` and
+//! `next_pc` are in the CPU, its retirement is left to the caller), with [`TRAPPED`] set
+//! if the last one raised a trap, parked in `Cpu::jit_trap`.
+
+use std::mem::{offset_of, size_of};
+
+use bramble_decode::{Branch, DpImm, DpReg, Insn, System, Xs, Xz};
+use bramble_mem::Bus;
+use dynasmrt::{dynasm, x64::X64Relocation, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
+
+use crate::alu::condition_holds;
+use crate::block::{Op, HANDLER_CALLS};
+use crate::cpu::Cpu;
+
+/// A compiled block: (cpu, bus, the block's first op, the PC of its first instruction).
+pub(crate) type BlockFn = unsafe extern "sysv64" fn(*mut Cpu, *mut Bus, *const Op, u64) -> u64;
+
+/// Set in a compiled block's result when its last completed op trapped.
+pub(crate) const TRAPPED: u64 = 1 << 32;
+
+/// Host code space. When it fills, every block is dropped and translation starts again.
+const CODE_BYTES: usize = 32 << 20;
+/// The most host code one block can need (64 ops of at most ~200 bytes, plus exits).
+const MAX_BLOCK_BYTES: usize = 24 << 10;
+
+const X: i32 = offset_of!(Cpu, x) as i32;
+const SP: i32 = offset_of!(Cpu, sp) as i32;
+const EL: i32 = offset_of!(Cpu, el) as i32;
+const SPSEL: i32 = offset_of!(Cpu, spsel) as i32;
+const NZCV: i32 = offset_of!(Cpu, nzcv) as i32;
+const PC: i32 = offset_of!(Cpu, pc) as i32;
+const NEXT_PC: i32 = offset_of!(Cpu, next_pc) as i32;
+const CYCLES: i32 = offset_of!(Cpu, cycles) as i32;
+const LIMIT: i32 = offset_of!(Cpu, limit) as i32;
+const OP_BYTES: i32 = size_of::<Op>() as i32;
+
+/// Where reading Xn or XZR (`x[31]` is always zero) finds it.
+fn xread(r: Xz) -> i32 {
+    X + 8 * r.num() as i32
+}
+
+/// Where writing Xn lands; XZR's writes go to the sink slot after it.
+fn xwrite(r: Xz) -> i32 {
+    X + 8 * (r.num() as i32 + r.is_31() as i32)
+}
+
+/// The register named by an Xs field when it is not SP.
+fn xs_off(r: Xs) -> Option<i32> {
+    (!r.is_31()).then(|| X + 8 * r.num() as i32)
+}
+
+/// The executable memory compiled blocks live in: one anonymous mapping, readable,
+/// writable and executable, so adding a block is a copy. (Flipping protection per block
+/// cost a system call and a page-table walk over the region each time: it doubled the
+/// boot's wall time.) Only this module writes to it, and only code it assembled.
+#[derive(Debug)]
+pub(crate) struct CodeBuffer {
+    base: *mut u8,
+    used: usize,
+}
+
+/// Why a block was not compiled.
+#[derive(Debug)]
+pub(crate) enum CompileError {
+    /// The code space is full: drop every compiled block and start again.
+    Full,
+    /// The assembler failed: stop compiling.
+    Failed(String),
+}
+
+impl CodeBuffer {
+    /// Maps the code space; fails where the host forbids executable anonymous memory.
+    pub(crate) fn new() -> Result<Self, String> {
+        // SAFETY: an anonymous private mapping at an address the kernel picks aliases
+        // nothing; the result is checked before use and unmapped once, in `drop`.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                CODE_BYTES,
+                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(format!(
+                "mmap of {} MiB of executable memory: {}",
+                CODE_BYTES >> 20,
+                std::io::Error::last_os_error()
+            ));
+        }
+        Ok(Self { base: base.cast(), used: 0 })
+    }
+
+    /// Forgets every compiled block (their entry points must be dropped first).
+    pub(crate) fn reset(&mut self) {
+        self.used = 0;
+    }
+
+    /// Compiles a block and returns its entry point.
+    pub(crate) fn compile(&mut self, ops: &[Op]) -> Result<BlockFn, CompileError> {
+        if self.used + MAX_BLOCK_BYTES > CODE_BYTES {
+            return Err(CompileError::Full);
+        }
+        let at = self.base as usize + self.used;
+        let code = assemble(ops, at).map_err(CompileError::Failed)?;
+        if code.len() > MAX_BLOCK_BYTES {
+            return Err(CompileError::Failed(format!("a block took {} bytes of host code", code.len())));
+        }
+        // SAFETY: [used, used + len) lies inside the mapping (checked above against
+        // MAX_BLOCK_BYTES), holds no live block (blocks are only added past `used`), and
+        // does not overlap `code`, a fresh Vec.
+        unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), at as *mut u8, code.len()) };
+        self.used = (self.used + code.len() + 15) & !15;
+        // SAFETY: `at` is the start of the code just assembled for exactly this ABI
+        // (`assemble` emits a sysv64 function of four pointer-sized arguments returning
+        // u64), assembled for this address, and it stays mapped and unchanged until
+        // `reset`, before which the caller drops every entry point. x86 needs no
+        // instruction-cache maintenance after the copy.
+        Ok(unsafe { std::mem::transmute::<usize, BlockFn>(at) })
+    }
+}
+
+impl Drop for CodeBuffer {
+    fn drop(&mut self) {
+        // SAFETY: `base` came from mmap of CODE_BYTES in `new` and is unmapped only here;
+        // no compiled block can run after the cache that owns this buffer is dropped.
+        unsafe { libc::munmap(self.base.cast(), CODE_BYTES) };
+    }
+}
+
+/// Whether the op is compiled inline rather than calling its handler.
+fn inline(insn: &Insn) -> bool {
+    match insn {
+        Insn::DpImm(i) => match *i {
+            DpImm::AddSubImm { .. } | DpImm::AddSubImmS { .. } | DpImm::MoveWide { .. } => true,
+            DpImm::LogicImm { rd, .. } => !rd.is_31(),
+            DpImm::AndsImm { .. } | DpImm::Bitfield { .. } | DpImm::Extract { .. } => true,
+            DpImm::Adr { .. } | DpImm::Adrp { .. } => true,
+        },
+        Insn::DpReg(i) => matches!(i, DpReg::LogicShift { .. } | DpReg::AddSubShift { .. } | DpReg::CondSel { .. }),
+        Insn::Branch(b) => !matches!(b, Branch::Eret),
+        Insn::System(System::Hint { crm, op2 }) => *crm != 0 || !matches!(op2, 2 | 3),
+        Insn::System(System::Dmb { .. } | System::Dsb { .. }) => true,
+        _ => false,
+    }
+}
+
+/// The 16-bit truth table of a condition over NZCV (bit `nzcv >> 28`), for `bt`.
+fn condition_mask(cond: u8) -> i32 {
+    (0..16u32).filter(|v| condition_holds(cond, v << 28)).fold(0, |m, v| m | 1 << v)
+}
+
+/// An exit from the middle of a block, emitted after the straight-line code.
+enum Exit {
+    /// `k` ops completed and their state is stored.
+    Done { k: u32 },
+    /// Op `k - 1` trapped.
+    Trap { k: u32 },
+    /// Inline conditional branch `j` was taken: flush `pending` cycles, store the PC and
+    /// the target (`disp` from the block's PC).
+    Taken { j: u32, pending: u32, disp: i32 },
+}
+
+struct Emitter {
+    a: VecAssembler<X64Relocation>,
+    done: DynamicLabel,
+    exits: Vec<(DynamicLabel, Exit)>,
+}
+
+impl Emitter {
+    fn exit(&mut self, exit: Exit) -> DynamicLabel {
+        let l = self.a.new_dynamic_label();
+        self.exits.push((l, exit));
+        l
+    }
+
+    /// rcx = the address of the current SP (SP_EL0 unless SPSel, else SP_ELx).
+    fn sp_addr(&mut self) {
+        dynasm!(self.a
+            ; movzx ecx, BYTE [rbx + EL]
+            ; movzx edx, BYTE [rbx + SPSEL]
+            ; neg edx
+            ; and ecx, edx
+            ; lea rcx, [rbx + rcx * 8 + SP]
+        );
+    }
+
+    /// rax = Xs (64 bits; the caller truncates).
+    fn load_xs(&mut self, r: Xs) {
+        match xs_off(r) {
+            Some(off) => dynasm!(self.a ; mov rax, QWORD [rbx + off]),
+            None => {
+                self.sp_addr();
+                dynasm!(self.a ; mov rax, QWORD [rcx]);
+            }
+        }
+    }
+
+    /// Xs = rax.
+    fn store_xs(&mut self, r: Xs) {
+        match xs_off(r) {
+            Some(off) => dynasm!(self.a ; mov QWORD [rbx + off], rax),
+            None => {
+                self.sp_addr();
+                dynasm!(self.a ; mov QWORD [rcx], rax);
+            }
+        }
+    }
+
+    /// NZCV from the host flags of the last arithmetic instruction. `borrow`: it was a
+    /// subtraction, whose Arm carry is the inverse of x86's.
+    fn flags(&mut self, borrow: bool) {
+        dynasm!(self.a
+            ; sets cl
+            ; setz dl
+            ; seto r9b
+        );
+        if borrow {
+            dynasm!(self.a ; setnc r8b);
+        } else {
+            dynasm!(self.a ; setc r8b);
+        }
+        dynasm!(self.a
+            ; movzx ecx, cl
+            ; shl ecx, 31
+            ; movzx edx, dl
+            ; shl edx, 30
+            ; or ecx, edx
+            ; movzx r8d, r8b
+            ; shl r8d, 29
+            ; or ecx, r8d
+            ; movzx r9d, r9b
+            ; shl r9d, 28
+            ; or ecx, r9d
+            ; mov DWORD [rbx + NZCV], ecx
+        );
+    }
+
+    /// CF = the condition holds (the NZCV value indexes the condition's truth table).
+    fn condition(&mut self, cond: u8) {
+        let mask = condition_mask(cond);
+        dynasm!(self.a
+            ; mov edx, DWORD [rbx + NZCV]
+            ; shr edx, 28
+            ; mov r8d, mask
+            ; bt r8d, edx
+        );
+    }
+
+    /// rcx = Xm shifted by an immediate (LSL, LSR, ASR, ROR), inverted if `invert`.
+    fn shifted(&mut self, sf: bool, rm: Xz, shift: u8, amount: u8, invert: bool) {
+        let off = xread(rm);
+        let amount = amount as i8;
+        if sf {
+            dynasm!(self.a ; mov rcx, QWORD [rbx + off]);
+            if amount != 0 {
+                match shift {
+                    0 => dynasm!(self.a ; shl rcx, amount),
+                    1 => dynasm!(self.a ; shr rcx, amount),
+                    2 => dynasm!(self.a ; sar rcx, amount),
+                    _ => dynasm!(self.a ; ror rcx, amount),
+                }
+            }
+            if invert {
+                dynasm!(self.a ; not rcx);
+            }
+        } else {
+            dynasm!(self.a ; mov ecx, DWORD [rbx + off]);
+            if amount != 0 {
+                match shift {
+                    0 => dynasm!(self.a ; shl ecx, amount),
+                    1 => dynasm!(self.a ; shr ecx, amount),
+                    2 => dynasm!(self.a ; sar ecx, amount),
+                    _ => dynasm!(self.a ; ror ecx, amount),
+                }
+            }
+            if invert {
+                dynasm!(self.a ; not ecx);
+            }
+        }
+    }
+
+    /// rax = rax op rcx for add (0), sub (1), and (2), or (3), eor (4), in the datasize.
+    fn alu(&mut self, sf: bool, op: u8) {
+        match (sf, op) {
+            (true, 0) => dynasm!(self.a ; add rax, rcx),
+            (true, 1) => dynasm!(self.a ; sub rax, rcx),
+            (true, 2) => dynasm!(self.a ; and rax, rcx),
+            (true, 3) => dynasm!(self.a ; or rax, rcx),
+            (true, _) => dynasm!(self.a ; xor rax, rcx),
+            (false, 0) => dynasm!(self.a ; add eax, ecx),
+            (false, 1) => dynasm!(self.a ; sub eax, ecx),
+            (false, 2) => dynasm!(self.a ; and eax, ecx),
+            (false, 3) => dynasm!(self.a ; or eax, ecx),
+            (false, _) => dynasm!(self.a ; xor eax, ecx),
+        }
+    }
+
+    /// rcx = a 64-bit constant.
+    fn constant(&mut self, v: u64) {
+        dynasm!(self.a ; mov rcx, QWORD v as i64);
+    }
+
+    /// One inline op at block position `j`; `pending` already includes its cost.
+    fn inline_op(&mut self, insn: &Insn, j: u32, pending: u32) {
+        let pc = 4 * j as i32;
+        match insn {
+            Insn::DpImm(i) => self.dp_imm(i, pc),
+            Insn::DpReg(i) => self.dp_reg(i),
+            Insn::Branch(b) => {
+                // Unconditional branches end blocks: `finish` stores their target.
+                let (taken, off) = match *b {
+                    Branch::BCond { cond, off } => {
+                        self.condition(cond);
+                        (Cond::C, off)
+                    }
+                    Branch::Cb { sf, nz, rt, off } => {
+                        if sf {
+                            dynasm!(self.a ; cmp QWORD [rbx + xread(rt)], 0);
+                        } else {
+                            dynasm!(self.a ; cmp DWORD [rbx + xread(rt)], 0);
+                        }
+                        (if nz { Cond::Nz } else { Cond::Z }, off)
+                    }
+                    Branch::Tb { nz, rt, bit, off } => {
+                        let bit = bit as i8;
+                        dynasm!(self.a ; bt QWORD [rbx + xread(rt)], bit);
+                        (if nz { Cond::C } else { Cond::Nc }, off)
+                    }
+                    _ => return,
+                };
+                let exit = self.exit(Exit::Taken { j, pending, disp: pc + off as i32 });
+                match taken {
+                    Cond::C => dynasm!(self.a ; jc =>exit),
+                    Cond::Nc => dynasm!(self.a ; jnc =>exit),
+                    Cond::Z => dynasm!(self.a ; jz =>exit),
+                    Cond::Nz => dynasm!(self.a ; jnz =>exit),
+                }
+            }
+            // NOP-like hints and barriers: nothing to do.
+            _ => {}
+        }
+    }
+
+    fn dp_imm(&mut self, i: &DpImm, pc: i32) {
+        match *i {
+            DpImm::Adr { rd, imm } => {
+                dynasm!(self.a ; lea rax, [r14 + pc]);
+                self.constant(imm as u64);
+                dynasm!(self.a ; add rax, rcx ; mov QWORD [rbx + xwrite(rd)], rax);
+            }
+            DpImm::Adrp { rd, imm } => {
+                dynasm!(self.a ; lea rax, [r14 + pc] ; and rax, -4096);
+                self.constant(imm as u64);
+                dynasm!(self.a ; add rax, rcx ; mov QWORD [rbx + xwrite(rd)], rax);
+            }
+            DpImm::AddSubImm { sf, sub, rn, rd, imm } => {
+                self.load_xs(rn);
+                self.add_imm(sf, sub, imm as i32);
+                self.store_xs(rd);
+            }
+            DpImm::AddSubImmS { sf, sub, rn, rd, imm } => {
+                self.load_xs(rn);
+                self.add_imm(sf, sub, imm as i32);
+                self.flags(sub);
+                dynasm!(self.a ; mov QWORD [rbx + xwrite(rd)], rax);
+            }
+            DpImm::LogicImm { sf, opc, rn, rd, imm } => {
+                self.load(sf, rn);
+                self.constant(imm);
+                self.alu(sf, 2 + opc);
+                if let Some(off) = xs_off(rd) {
+                    dynasm!(self.a ; mov QWORD [rbx + off], rax);
+                }
+            }
+            DpImm::AndsImm { sf, rn, rd, imm } => {
+                self.load(sf, rn);
+                self.constant(imm);
+                self.alu(sf, 2);
+                self.flags(false);
+                dynasm!(self.a ; mov QWORD [rbx + xwrite(rd)], rax);
+            }
+            DpImm::MoveWide { sf, opc, rd, shift, imm } => {
+                let v = (imm as u64) << shift;
+                let trunc = |r: u64| if sf { r } else { r as u32 as u64 };
+                match opc {
+                    0 => self.constant(trunc(!v)),
+                    2 => self.constant(v),
+                    _ => {
+                        dynasm!(self.a ; mov rcx, QWORD [rbx + xread(rd)]);
+                        dynasm!(self.a ; mov rax, QWORD trunc(!(0xffffu64 << shift)) as i64 ; and rcx, rax);
+                        dynasm!(self.a ; mov rax, QWORD v as i64 ; or rcx, rax);
+                    }
+                }
+                dynasm!(self.a ; mov QWORD [rbx + xwrite(rd)], rcx);
+            }
+            DpImm::Bitfield { sf, opc, immr, imms, rn, rd, wmask, tmask } => {
+                // As the interpreter: bot = (dst & !wmask) | (ROR(src, immr) & wmask),
+                // top = replicated src<imms> (SBFM), dst (BFM) or zero (UBFM), and the
+                // result (top & !tmask) | (bot & tmask).
+                self.load(sf, rn);
+                let r = immr as i8;
+                if sf {
+                    dynasm!(self.a ; mov rdx, rax ; ror rdx, r);
+                } else {
+                    dynasm!(self.a ; mov edx, eax ; ror edx, r);
+                }
+                self.constant(wmask);
+                dynasm!(self.a ; and rdx, rcx);
+                match opc {
+                    0 => {
+                        let up = 63 - imms as i8;
+                        dynasm!(self.a ; mov r8, rax ; shl r8, up ; sar r8, 63);
+                    }
+                    1 => {
+                        dynasm!(self.a ; mov r8, QWORD [rbx + xread(rd)]);
+                        self.constant(!wmask);
+                        dynasm!(self.a ; and rcx, r8 ; or rdx, rcx);
+                    }
+                    _ => dynasm!(self.a ; xor r8d, r8d),
+                }
+                self.constant(tmask);
+                dynasm!(self.a ; and rdx, rcx ; not rcx ; and r8, rcx ; or rdx, r8);
+                if !sf {
+                    dynasm!(self.a ; mov edx, edx);
+                }
+                dynasm!(self.a ; mov QWORD [rbx + xwrite(rd)], rdx);
+            }
+            DpImm::Extract { sf, rm, imms, rn, rd } => {
+                let lsb = imms as i8;
+                self.load(sf, rm);
+                if lsb != 0 {
+                    if sf {
+                        dynasm!(self.a ; mov rdx, QWORD [rbx + xread(rn)] ; shrd rax, rdx, lsb);
+                    } else {
+                        dynasm!(self.a ; mov edx, DWORD [rbx + xread(rn)] ; shrd eax, edx, lsb);
+                    }
+                }
+                dynasm!(self.a ; mov QWORD [rbx + xwrite(rd)], rax);
+            }
+        }
+    }
+
+    fn dp_reg(&mut self, i: &DpReg) {
+        match *i {
+            DpReg::LogicShift { sf, opc, shift, n, rm, imm6, rn, rd } => {
+                self.shifted(sf, rm, shift, imm6, n);
+                self.load(sf, rn);
+                self.alu(sf, if opc == 0 || opc == 3 { 2 } else { 2 + opc });
+                if opc == 3 {
+                    self.flags(false);
+                }
+                dynasm!(self.a ; mov QWORD [rbx + xwrite(rd)], rax);
+            }
+            DpReg::AddSubShift { sf, sub, s, shift, rm, imm6, rn, rd } => {
+                self.shifted(sf, rm, shift, imm6, false);
+                self.load(sf, rn);
+                self.alu(sf, sub as u8);
+                if s {
+                    self.flags(sub);
+                }
+                dynasm!(self.a ; mov QWORD [rbx + xwrite(rd)], rax);
+            }
+            DpReg::CondSel { sf, op, rm, cond, o2, rn, rd } => {
+                dynasm!(self.a ; mov rax, QWORD [rbx + xread(rn)] ; mov rcx, QWORD [rbx + xread(rm)]);
+                match (op, o2) {
+                    (false, false) => {}
+                    (false, true) => dynasm!(self.a ; add rcx, 1),
+                    (true, false) => dynasm!(self.a ; not rcx),
+                    (true, true) => dynasm!(self.a ; neg rcx),
+                }
+                self.condition(cond);
+                dynasm!(self.a ; cmovnc rax, rcx);
+                if !sf {
+                    dynasm!(self.a ; mov eax, eax);
+                }
+                dynasm!(self.a ; mov QWORD [rbx + xwrite(rd)], rax);
+            }
+            _ => {}
+        }
+    }
+
+    /// rax = Xn or XZR in the datasize (a 32-bit load zero-extends).
+    fn load(&mut self, sf: bool, r: Xz) {
+        if sf {
+            dynasm!(self.a ; mov rax, QWORD [rbx + xread(r)]);
+        } else {
+            dynasm!(self.a ; mov eax, DWORD [rbx + xread(r)]);
+        }
+    }
+
+    /// rax += or -= an immediate (at most 24 bits) in the datasize.
+    fn add_imm(&mut self, sf: bool, sub: bool, imm: i32) {
+        match (sf, sub) {
+            (true, false) => dynasm!(self.a ; add rax, imm),
+            (true, true) => dynasm!(self.a ; sub rax, imm),
+            (false, false) => dynasm!(self.a ; add eax, imm),
+            (false, true) => dynasm!(self.a ; sub eax, imm),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Cond {
+    C,
+    Nc,
+    Z,
+    Nz,
+}
+
+/// Assembles `ops` into a function that will run at `base`.
+fn assemble(ops: &[Op], base: usize) -> Result<Vec<u8>, String> {
+    let mut a = VecAssembler::<X64Relocation>::new(base);
+    let done = a.new_dynamic_label();
+    let mut e = Emitter { a, done, exits: Vec::new() };
+    let n = ops.len() as u32;
+    // seg[j]: the cycles of the inline run starting at op j.
+    let mut seg = vec![0u32; ops.len() + 1];
+    for j in (0..ops.len()).rev() {
+        seg[j] = if inline(&ops[j].insn) { seg[j + 1] + ops[j].cost as u32 } else { 0 };
+    }
+    dynasm!(e.a
+        ; push rbx
+        ; push r12
+        ; push r13
+        ; push r14
+        ; push r15
+        ; mov rbx, rdi
+        ; mov r12, rsi
+        ; mov r13, rdx
+        ; mov r14, rcx
+    );
+    let start = e.exit(Exit::Done { k: 0 });
+    e.segment_check(seg[0], start);
+    let mut pending = 0u32;
+    for (j, op) in ops.iter().enumerate() {
+        let j = j as u32;
+        pending += op.cost as u32;
+        if inline(&op.insn) {
+            e.inline_op(&op.insn, j, pending);
+            continue;
+        }
+        let pc = 4 * j as i32;
+        let call =
+            HANDLER_CALLS.get(op.insn.variant_index()).copied().unwrap_or(HANDLER_CALLS[HANDLER_CALLS.len() - 1]);
+        let trap = e.exit(Exit::Trap { k: j + 1 });
+        if pending != 0 {
+            dynasm!(e.a ; add QWORD [rbx + CYCLES], pending as i32);
+        }
+        pending = 0;
+        dynasm!(e.a
+            ; lea rax, [r14 + pc]
+            ; mov QWORD [rbx + PC], rax
+            ; add rax, 4
+            ; mov QWORD [rbx + NEXT_PC], rax
+            ; mov rdi, rbx
+            ; mov rsi, r12
+            ; lea rdx, [r13 + OP_BYTES * j as i32]
+            ; mov rax, QWORD call as usize as i64
+            ; call rax
+            ; test eax, eax
+            ; jnz =>trap
+        );
+        if j + 1 < n {
+            let out = e.exit(Exit::Done { k: j + 1 });
+            e.segment_check(seg[j as usize + 1], out);
+            dynasm!(e.a
+                ; lea rax, [r14 + pc + 4]
+                ; cmp QWORD [rbx + NEXT_PC], rax
+                ; jne =>out
+            );
+        }
+    }
+    e.finish(ops, pending);
+    let exits = std::mem::take(&mut e.exits);
+    for (label, exit) in exits {
+        dynasm!(e.a ; =>label);
+        match exit {
+            Exit::Done { k } => dynasm!(e.a ; mov eax, k as i32 ; jmp =>done),
+            Exit::Trap { k } => dynasm!(e.a ; mov rax, QWORD (TRAPPED | k as u64) as i64 ; jmp =>done),
+            Exit::Taken { j, pending, disp } => dynasm!(e.a
+                ; add QWORD [rbx + CYCLES], pending as i32
+                ; lea rax, [r14 + 4 * j as i32]
+                ; mov QWORD [rbx + PC], rax
+                ; lea rax, [r14 + disp]
+                ; mov QWORD [rbx + NEXT_PC], rax
+                ; mov eax, j as i32 + 1
+                ; jmp =>done
+            ),
+        }
+    }
+    dynasm!(e.a
+        ; =>done
+        ; pop r15
+        ; pop r14
+        ; pop r13
+        ; pop r12
+        ; pop rbx
+        ; ret
+    );
+    e.a.finalize().map_err(|err| err.to_string())
+}
+
+impl Emitter {
+    /// Leaves by `out` unless `cycles + seg` stays below the limit.
+    fn segment_check(&mut self, seg: u32, out: DynamicLabel) {
+        dynasm!(self.a
+            ; mov rax, QWORD [rbx + CYCLES]
+            ; add rax, seg as i32
+            ; cmp rax, QWORD [rbx + LIMIT]
+            ; jae =>out
+        );
+    }
+
+    /// The end of the block. After an inline last op, its PC, its successor (or its
+    /// branch target) and the pending cycles are stored; a called one stored its own.
+    fn finish(&mut self, ops: &[Op], pending: u32) {
+        let n = ops.len() as u32;
+        let Some(last) = ops.last() else {
+            dynasm!(self.a ; xor eax, eax ; jmp =>self.done);
+            return;
+        };
+        if inline(&last.insn) {
+            let pc = 4 * (n as i32 - 1);
+            if pending != 0 {
+                dynasm!(self.a ; add QWORD [rbx + CYCLES], pending as i32);
+            }
+            dynasm!(self.a ; lea rax, [r14 + pc] ; mov QWORD [rbx + PC], rax);
+            match last.insn {
+                Insn::Branch(Branch::B { off }) => dynasm!(self.a ; lea rax, [r14 + pc + off as i32]),
+                Insn::Branch(Branch::Bl { off }) => dynasm!(self.a
+                    ; lea rax, [r14 + pc + 4]
+                    ; mov QWORD [rbx + X + 8 * 30], rax
+                    ; lea rax, [r14 + pc + off as i32]
+                ),
+                Insn::Branch(Branch::Br { rn } | Branch::Ret { rn }) => {
+                    dynasm!(self.a ; mov rax, QWORD [rbx + xread(rn)])
+                }
+                Insn::Branch(Branch::Blr { rn }) => dynasm!(self.a
+                    ; mov rax, QWORD [rbx + xread(rn)]
+                    ; lea rcx, [r14 + pc + 4]
+                    ; mov QWORD [rbx + X + 8 * 30], rcx
+                ),
+                _ => dynasm!(self.a ; lea rax, [r14 + pc + 4]),
+            }
+            dynasm!(self.a ; mov QWORD [rbx + NEXT_PC], rax);
+        }
+        dynasm!(self.a ; mov eax, n as i32 ; jmp =>self.done);
+    }
+}
