@@ -288,6 +288,7 @@ impl BlockCache {
 impl Cpu {
     /// The translator's run loop: dispatch a block, run it, repeat until the limit.
     pub(crate) fn run_blocks(&mut self, bus: &mut Bus, blocks: &mut BlockCache) -> Option<StopReason> {
+        (self.ram_base, self.ram_len, self.code_map) = bus.ram.low_raw();
         while self.cycles < self.limit {
             if bus.ram.code_was_written() || self.ic_all || !self.ic_pages.is_empty() {
                 self.apply_invalidations(bus, blocks);

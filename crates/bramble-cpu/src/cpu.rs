@@ -201,6 +201,11 @@ pub struct Cpu {
     pub(crate) jit_threshold: u32,
     /// The trap a handler called from compiled code raised, until the run loop takes it.
     pub(crate) jit_trap: Option<Trap>,
+    /// Low RAM's host address and length and the code map's host address
+    /// (`Ram::low_raw`), refreshed whenever blocks run, for compiled loads and stores.
+    pub(crate) ram_base: usize,
+    pub(crate) ram_len: u64,
+    pub(crate) code_map: usize,
     logged: HashSet<(u64, u32)>,
     pub(crate) stats: Stats,
     last_unimp: Option<(u64, u32, &'static str)>,
@@ -259,6 +264,9 @@ impl Cpu {
             ic_all: false,
             jit_threshold: if cfg!(target_arch = "x86_64") { JIT_THRESHOLD } else { 0 },
             jit_trap: None,
+            ram_base: 0,
+            ram_len: 0,
+            code_map: 0,
             logged: HashSet::new(),
             stats: Stats::default(),
             last_unimp: None,

@@ -22,13 +22,14 @@
 
 use std::mem::{offset_of, size_of};
 
-use bramble_decode::{Branch, DpImm, DpReg, Insn, System, Xs, Xz};
+use bramble_decode::{Branch, DpImm, DpReg, Insn, LdSt, System, Xs, Xz};
 use bramble_mem::Bus;
 use dynasmrt::{dynasm, x64::X64Relocation, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 
 use crate::alu::condition_holds;
 use crate::block::{Op, HANDLER_CALLS};
 use crate::cpu::Cpu;
+use crate::mmu::{MicroTlb, MICRO_ENTRIES};
 
 /// A compiled block: (cpu, bus, the block's first op, the PC of its first instruction).
 pub(crate) type BlockFn = unsafe extern "sysv64" fn(*mut Cpu, *mut Bus, *const Op, u64) -> u64;
@@ -50,6 +51,15 @@ const PC: i32 = offset_of!(Cpu, pc) as i32;
 const NEXT_PC: i32 = offset_of!(Cpu, next_pc) as i32;
 const CYCLES: i32 = offset_of!(Cpu, cycles) as i32;
 const LIMIT: i32 = offset_of!(Cpu, limit) as i32;
+const TRANSLATE_ON: i32 = offset_of!(Cpu, translate_on) as i32;
+const RAM_BASE: i32 = offset_of!(Cpu, ram_base) as i32;
+const RAM_LEN: i32 = offset_of!(Cpu, ram_len) as i32;
+const CODE_MAP: i32 = offset_of!(Cpu, code_map) as i32;
+const UTLB_READ: i32 = (offset_of!(Cpu, utlb) + offset_of!(MicroTlb, read)) as i32;
+const UTLB_WRITE: i32 = (offset_of!(Cpu, utlb) + offset_of!(MicroTlb, write)) as i32;
+// The micro-TLB probe reads an entry as (tag, page) at +0 and +8.
+const _: () =
+    assert!(size_of::<(u64, u64)>() == 16 && offset_of!((u64, u64), 0) == 0 && offset_of!((u64, u64), 1) == 8);
 const OP_BYTES: i32 = size_of::<Op>() as i32;
 
 /// Where reading Xn or XZR (`x[31]` is always zero) finds it.
@@ -179,6 +189,8 @@ enum Exit {
     /// Inline conditional branch `j` was taken: flush `pending` cycles, store the PC and
     /// the target (`disp` from the block's PC).
     Taken { j: u32, pending: u32, disp: i32 },
+    /// A load or store missed its fast path: call op `j`'s handler, then go `back`.
+    Slow { op: Op, j: u32, seg_next: u32, last: bool, back: DynamicLabel },
 }
 
 struct Emitter {
@@ -528,16 +540,117 @@ enum Cond {
     Nz,
 }
 
+/// How an op is compiled.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Inline, and it cannot fault, add cycles of its own or lower the limit.
+    Pure,
+    /// A load or store: inline when the micro-TLB hits low RAM, else its handler.
+    Mem,
+    /// Its handler, always.
+    Call,
+}
+
+fn kind(insn: &Insn) -> Kind {
+    if inline(insn) {
+        Kind::Pure
+    } else if Access::of(insn).is_some() {
+        Kind::Mem
+    } else {
+        Kind::Call
+    }
+}
+
+/// A load or store the fast path handles: integer LDR/STR of every size and sign
+/// (unsigned offset, unscaled, pre/post-indexed, register offset) and LDP/STP/LDPSW.
+#[derive(Clone, Copy)]
+struct Access {
+    rn: Xs,
+    rt: Xz,
+    /// The second register of a pair.
+    rt2: Option<Xz>,
+    /// Bytes per register.
+    bytes: u8,
+    store: bool,
+    /// Sign-extend a load to 64 bits, or to 32 (zeroing the top half).
+    sx64: bool,
+    sx32: bool,
+    offset: Offset,
+    /// Write `base + imm` back to Rn after the access.
+    writeback: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Offset {
+    /// The address is `base + imm` (pre-indexed and plain offsets), or `base` with
+    /// `post` (post-indexed; the writeback adds `imm`).
+    Imm { imm: i32, post: bool },
+    /// `base + ExtendReg(Xm, option, shift)`.
+    Reg { rm: Xz, option: u8, shift: u8 },
+}
+
+impl Access {
+    fn of(insn: &Insn) -> Option<Self> {
+        let Insn::LdSt(i) = insn else { return None };
+        let reg = |size: u8, opc: u8, rn: Xs, rt: Xz, offset: Offset, writeback: bool| {
+            // PRFM (size 3, opc 2) goes to its handler.
+            (opc != 2 || size != 3).then_some(Access {
+                rn,
+                rt,
+                rt2: None,
+                bytes: 1 << size,
+                store: opc == 0,
+                sx64: opc == 2,
+                sx32: opc == 3,
+                offset,
+                writeback,
+            })
+        };
+        match *i {
+            LdSt::LdstUimm { size, opc, rn, rt, off } => {
+                reg(size, opc, rn, rt, Offset::Imm { imm: i32::try_from(off).ok()?, post: false }, false)
+            }
+            // Mode 2 is LDTR/STTR: permissions as at EL0, left to the handler.
+            LdSt::LdstImm9 { size, opc, mode, rn, rt, off } if mode != 2 => {
+                reg(size, opc, rn, rt, Offset::Imm { imm: off as i32, post: mode == 1 }, mode & 1 == 1)
+            }
+            LdSt::LdstRoff { size, opc, rm, option, rn, rt, shift } => {
+                reg(size, opc, rn, rt, Offset::Reg { rm, option, shift }, false)
+            }
+            LdSt::LdstPair { opc, idx, load, rt2, rn, rt, off } => Some(Access {
+                rn,
+                rt,
+                rt2: Some(rt2),
+                bytes: if opc == 2 { 8 } else { 4 },
+                store: !load,
+                sx64: opc == 1,
+                sx32: false,
+                offset: Offset::Imm { imm: off as i32, post: idx == 1 },
+                writeback: idx == 1 || idx == 3,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Bytes the access covers.
+    fn span(&self) -> i32 {
+        self.bytes as i32 * if self.rt2.is_some() { 2 } else { 1 }
+    }
+}
+
 /// Assembles `ops` into a function that will run at `base`.
+///
+/// Registers: rbx the CPU, r12 the bus, r13 the block's first op, r14 the block's PC,
+/// r15 the cycle count (stored back before every call and exit).
 fn assemble(ops: &[Op], base: usize) -> Result<Vec<u8>, String> {
     let mut a = VecAssembler::<X64Relocation>::new(base);
     let done = a.new_dynamic_label();
     let mut e = Emitter { a, done, exits: Vec::new() };
-    let n = ops.len() as u32;
-    // seg[j]: the cycles of the inline run starting at op j.
+    let kinds: Vec<Kind> = ops.iter().map(|op| kind(&op.insn)).collect();
+    // seg[j]: the cycles of the run of non-call ops starting at op j.
     let mut seg = vec![0u32; ops.len() + 1];
     for j in (0..ops.len()).rev() {
-        seg[j] = if inline(&ops[j].insn) { seg[j + 1] + ops[j].cost as u32 } else { 0 };
+        seg[j] = if kinds[j] == Kind::Call { 0 } else { seg[j + 1] + ops[j].cost as u32 };
     }
     dynasm!(e.a
         ; push rbx
@@ -549,57 +662,45 @@ fn assemble(ops: &[Op], base: usize) -> Result<Vec<u8>, String> {
         ; mov r12, rsi
         ; mov r13, rdx
         ; mov r14, rcx
+        ; mov r15, QWORD [rbx + CYCLES]
     );
     let start = e.exit(Exit::Done { k: 0 });
     e.segment_check(seg[0], start);
     let mut pending = 0u32;
     for (j, op) in ops.iter().enumerate() {
+        let last = j + 1 == ops.len();
         let j = j as u32;
         pending += op.cost as u32;
-        if inline(&op.insn) {
-            e.inline_op(&op.insn, j, pending);
-            continue;
-        }
-        let pc = 4 * j as i32;
-        let call =
-            HANDLER_CALLS.get(op.insn.variant_index()).copied().unwrap_or(HANDLER_CALLS[HANDLER_CALLS.len() - 1]);
-        let trap = e.exit(Exit::Trap { k: j + 1 });
-        if pending != 0 {
-            dynasm!(e.a ; add QWORD [rbx + CYCLES], pending as i32);
+        match kinds[j as usize] {
+            Kind::Pure => {
+                e.inline_op(&op.insn, j, pending);
+                continue;
+            }
+            Kind::Mem | Kind::Call if pending != 0 => dynasm!(e.a ; add r15, pending as i32),
+            _ => {}
         }
         pending = 0;
-        dynasm!(e.a
-            ; lea rax, [r14 + pc]
-            ; mov QWORD [rbx + PC], rax
-            ; add rax, 4
-            ; mov QWORD [rbx + NEXT_PC], rax
-            ; mov rdi, rbx
-            ; mov rsi, r12
-            ; lea rdx, [r13 + OP_BYTES * j as i32]
-            ; mov rax, QWORD call as usize as i64
-            ; call rax
-            ; test eax, eax
-            ; jnz =>trap
-        );
-        if j + 1 < n {
-            let out = e.exit(Exit::Done { k: j + 1 });
-            e.segment_check(seg[j as usize + 1], out);
-            dynasm!(e.a
-                ; lea rax, [r14 + pc + 4]
-                ; cmp QWORD [rbx + NEXT_PC], rax
-                ; jne =>out
-            );
+        let seg_next = seg[j as usize + 1];
+        match Access::of(&op.insn) {
+            Some(access) => {
+                let slow = e.a.new_dynamic_label();
+                let back = e.a.new_dynamic_label();
+                e.exits.push((slow, Exit::Slow { op: *op, j, seg_next, last, back }));
+                e.access(&access, slow);
+                dynasm!(e.a ; =>back);
+            }
+            None => e.call(op, j, seg_next, last),
         }
     }
-    e.finish(ops, pending);
-    let exits = std::mem::take(&mut e.exits);
-    for (label, exit) in exits {
+    e.finish(ops, kinds.last().copied(), pending);
+    while let Some((label, exit)) = e.exits.pop() {
         dynasm!(e.a ; =>label);
         match exit {
             Exit::Done { k } => dynasm!(e.a ; mov eax, k as i32 ; jmp =>done),
             Exit::Trap { k } => dynasm!(e.a ; mov rax, QWORD (TRAPPED | k as u64) as i64 ; jmp =>done),
             Exit::Taken { j, pending, disp } => dynasm!(e.a
-                ; add QWORD [rbx + CYCLES], pending as i32
+                ; add r15, pending as i32
+                ; mov QWORD [rbx + CYCLES], r15
                 ; lea rax, [r14 + 4 * j as i32]
                 ; mov QWORD [rbx + PC], rax
                 ; lea rax, [r14 + disp]
@@ -607,6 +708,10 @@ fn assemble(ops: &[Op], base: usize) -> Result<Vec<u8>, String> {
                 ; mov eax, j as i32 + 1
                 ; jmp =>done
             ),
+            Exit::Slow { op, j, seg_next, last, back } => {
+                e.call(&op, j, seg_next, last);
+                dynasm!(e.a ; jmp =>back);
+            }
         }
     }
     dynasm!(e.a
@@ -625,27 +730,195 @@ impl Emitter {
     /// Leaves by `out` unless `cycles + seg` stays below the limit.
     fn segment_check(&mut self, seg: u32, out: DynamicLabel) {
         dynasm!(self.a
-            ; mov rax, QWORD [rbx + CYCLES]
-            ; add rax, seg as i32
+            ; lea rax, [r15 + seg as i32]
             ; cmp rax, QWORD [rbx + LIMIT]
             ; jae =>out
         );
     }
 
-    /// The end of the block. After an inline last op, its PC, its successor (or its
-    /// branch target) and the pending cycles are stored; a called one stored its own.
-    fn finish(&mut self, ops: &[Op], pending: u32) {
+    /// Calls op `j`'s handler as the block loop would: cycles stored, `pc` and `next_pc`
+    /// set; then leaves on a trap, on a taken branch, or if the next run of non-call ops
+    /// (`seg_next` cycles) would not fit below the limit.
+    fn call(&mut self, op: &Op, j: u32, seg_next: u32, last: bool) {
+        let pc = 4 * j as i32;
+        let call =
+            HANDLER_CALLS.get(op.insn.variant_index()).copied().unwrap_or(HANDLER_CALLS[HANDLER_CALLS.len() - 1]);
+        let trap = self.exit(Exit::Trap { k: j + 1 });
+        dynasm!(self.a
+            ; mov QWORD [rbx + CYCLES], r15
+            ; lea rax, [r14 + pc]
+            ; mov QWORD [rbx + PC], rax
+            ; add rax, 4
+            ; mov QWORD [rbx + NEXT_PC], rax
+            ; mov rdi, rbx
+            ; mov rsi, r12
+            ; lea rdx, [r13 + OP_BYTES * j as i32]
+            ; mov rax, QWORD call as usize as i64
+            ; call rax
+            ; test eax, eax
+            ; jnz =>trap
+            ; mov r15, QWORD [rbx + CYCLES]
+        );
+        if !last {
+            let out = self.exit(Exit::Done { k: j + 1 });
+            self.segment_check(seg_next, out);
+            dynasm!(self.a
+                ; lea rax, [r14 + pc + 4]
+                ; cmp QWORD [rbx + NEXT_PC], rax
+                ; jne =>out
+            );
+        }
+    }
+
+    /// The fast path of a load or store: the address, the micro-TLB (with the MMU on),
+    /// low RAM's bounds and, for a store, the code map; any miss goes to `slow`.
+    fn access(&mut self, m: &Access, slow: DynamicLabel) {
+        let span = m.span();
+        // r10 = base. SP must be 16-byte aligned here; the handler decides what a
+        // misaligned one does (SCTLR_ELx.SA).
+        match xs_off(m.rn) {
+            Some(off) => dynasm!(self.a ; mov r10, QWORD [rbx + off]),
+            None => {
+                self.sp_addr();
+                dynasm!(self.a ; mov r10, QWORD [rcx] ; test r10b, 15 ; jnz =>slow);
+            }
+        }
+        // r11 = the virtual address.
+        match m.offset {
+            Offset::Imm { post: true, .. } => dynasm!(self.a ; mov r11, r10),
+            Offset::Imm { imm, .. } => dynasm!(self.a ; lea r11, [r10 + imm]),
+            Offset::Reg { rm, option, shift } => {
+                let at = xread(rm);
+                match option {
+                    2 => dynasm!(self.a ; mov eax, DWORD [rbx + at]),
+                    6 => dynasm!(self.a ; movsxd rax, DWORD [rbx + at]),
+                    _ => dynasm!(self.a ; mov rax, QWORD [rbx + at]),
+                }
+                if shift != 0 {
+                    dynasm!(self.a ; shl rax, shift as i8);
+                }
+                dynasm!(self.a ; lea r11, [r10 + rax]);
+            }
+        }
+        // The access must stay within its page (then one translation and one code-map
+        // word cover it); rax = the offset in the page.
+        let phys = self.a.new_dynamic_label();
+        dynasm!(self.a
+            ; mov eax, r11d
+            ; and eax, 0xfff
+            ; cmp eax, 0x1000 - span
+            ; ja =>slow
+            ; mov rdx, r11
+            ; cmp BYTE [rbx + TRANSLATE_ON], 0
+            ; je =>phys
+        );
+        // rdx = the physical address through the micro-TLB: a (tag, page) pair per entry.
+        let table = if m.store { UTLB_WRITE } else { UTLB_READ };
+        dynasm!(self.a
+            ; shr rdx, 12
+            ; mov ecx, edx
+            ; and ecx, (MICRO_ENTRIES - 1) as i32
+            ; shl ecx, 4
+            ; cmp rdx, QWORD [rbx + rcx + table]
+            ; jne =>slow
+            ; mov rdx, QWORD [rbx + rcx + table + 8]
+            ; or rdx, rax
+            ; =>phys
+            ; lea rax, [rdx + span]
+            ; cmp rax, QWORD [rbx + RAM_LEN]
+            ; ja =>slow
+            ; mov r9, QWORD [rbx + RAM_BASE]
+        );
+        let b = m.bytes as i32;
+        if m.store {
+            // Stores to lines holding translated code are reported by the slow path.
+            dynasm!(self.a
+                ; mov rax, QWORD [rbx + CODE_MAP]
+                ; mov rcx, rdx
+                ; shr rcx, 12
+                ; mov r8, QWORD [rax + rcx * 8]
+                ; mov rcx, rdx
+                ; shr rcx, 6
+                ; bt r8, rcx
+                ; jc =>slow
+                ; lea rcx, [rdx + span - 1]
+                ; shr rcx, 6
+                ; bt r8, rcx
+                ; jc =>slow
+            );
+            self.store_ram(b, m.rt, 0);
+            if let Some(rt2) = m.rt2 {
+                self.store_ram(b, rt2, b);
+            }
+        } else {
+            match m.rt2 {
+                None => {
+                    self.load_ram(m, 0);
+                    dynasm!(self.a ; mov QWORD [rbx + xwrite(m.rt)], rax);
+                }
+                Some(rt2) => {
+                    // Both loads before either register is written, as the handler does.
+                    self.load_ram(m, 0);
+                    dynasm!(self.a ; mov r8, rax);
+                    self.load_ram(m, b);
+                    dynasm!(self.a
+                        ; mov QWORD [rbx + xwrite(m.rt)], r8
+                        ; mov QWORD [rbx + xwrite(rt2)], rax
+                    );
+                }
+            }
+        }
+        if m.writeback {
+            let Offset::Imm { imm, .. } = m.offset else { return };
+            dynasm!(self.a ; lea rax, [r10 + imm]);
+            self.store_xs(m.rn);
+        }
+    }
+
+    /// rax = the value at host [r9 + rdx + at], extended as the access says.
+    fn load_ram(&mut self, m: &Access, at: i32) {
+        match (m.bytes, m.sx64, m.sx32) {
+            (1, false, false) => dynasm!(self.a ; movzx eax, BYTE [r9 + rdx + at]),
+            (2, false, false) => dynasm!(self.a ; movzx eax, WORD [r9 + rdx + at]),
+            (4, false, false) => dynasm!(self.a ; mov eax, DWORD [r9 + rdx + at]),
+            (_, false, false) => dynasm!(self.a ; mov rax, QWORD [r9 + rdx + at]),
+            (1, true, _) => dynasm!(self.a ; movsx rax, BYTE [r9 + rdx + at]),
+            (2, true, _) => dynasm!(self.a ; movsx rax, WORD [r9 + rdx + at]),
+            (_, true, _) => dynasm!(self.a ; movsxd rax, DWORD [r9 + rdx + at]),
+            (1, _, true) => dynasm!(self.a ; movsx eax, BYTE [r9 + rdx + at]),
+            (_, _, true) => dynasm!(self.a ; movsx eax, WORD [r9 + rdx + at]),
+        }
+    }
+
+    /// Host [r9 + rdx + at] = the low `bytes` of Xt.
+    fn store_ram(&mut self, bytes: i32, rt: Xz, at: i32) {
+        dynasm!(self.a ; mov rax, QWORD [rbx + xread(rt)]);
+        match bytes {
+            1 => dynasm!(self.a ; mov BYTE [r9 + rdx + at], al),
+            2 => dynasm!(self.a ; mov WORD [r9 + rdx + at], ax),
+            4 => dynasm!(self.a ; mov DWORD [r9 + rdx + at], eax),
+            _ => dynasm!(self.a ; mov QWORD [r9 + rdx + at], rax),
+        }
+    }
+
+    /// The end of the block. After a non-call last op, the cycles, its PC and its
+    /// successor (or its branch target) are stored; a called one stored its own.
+    fn finish(&mut self, ops: &[Op], last_kind: Option<Kind>, pending: u32) {
         let n = ops.len() as u32;
         let Some(last) = ops.last() else {
             dynasm!(self.a ; xor eax, eax ; jmp =>self.done);
             return;
         };
-        if inline(&last.insn) {
+        if last_kind != Some(Kind::Call) {
             let pc = 4 * (n as i32 - 1);
             if pending != 0 {
-                dynasm!(self.a ; add QWORD [rbx + CYCLES], pending as i32);
+                dynasm!(self.a ; add r15, pending as i32);
             }
-            dynasm!(self.a ; lea rax, [r14 + pc] ; mov QWORD [rbx + PC], rax);
+            dynasm!(self.a
+                ; mov QWORD [rbx + CYCLES], r15
+                ; lea rax, [r14 + pc]
+                ; mov QWORD [rbx + PC], rax
+            );
             match last.insn {
                 Insn::Branch(Branch::B { off }) => dynasm!(self.a ; lea rax, [r14 + pc + off as i32]),
                 Insn::Branch(Branch::Bl { off }) => dynasm!(self.a

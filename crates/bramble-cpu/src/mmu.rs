@@ -374,12 +374,12 @@ impl Tlb {
 /// (A single entry each missed on most calls and returns in the Linux boot.)
 #[derive(Clone, Debug)]
 pub(crate) struct MicroTlb {
-    read: [(u64, u64); MICRO_ENTRIES],
-    write: [(u64, u64); MICRO_ENTRIES],
+    pub(crate) read: [(u64, u64); MICRO_ENTRIES],
+    pub(crate) write: [(u64, u64); MICRO_ENTRIES],
     fetch: [(u64, u64); MICRO_ENTRIES],
 }
 
-const MICRO_ENTRIES: usize = 64;
+pub(crate) const MICRO_ENTRIES: usize = 64;
 const NO_PAGE: u64 = u64::MAX;
 
 impl Default for MicroTlb {

@@ -92,6 +92,15 @@ impl Ram {
         Ok(Self { low: zeroed(low_len)?, high: zeroed(high_len)?, code, code_written: Vec::new() })
     }
 
+    /// The low region's host address and length, and the code map's host address (one
+    /// u64 of line bits per page, the low region's pages first), for a JIT that accesses
+    /// low RAM in generated code. The addresses stay valid as long as the `Ram`. A writer
+    /// through them must leave any store that touches a marked line to [`Ram::write`],
+    /// which reports it.
+    pub fn low_raw(&mut self) -> (usize, u64, usize) {
+        (self.low.as_mut_ptr() as usize, self.low.len() as u64, self.code.as_ptr() as usize)
+    }
+
     /// The index of `addr`'s page in the code map, if `addr` is RAM.
     #[inline(always)]
     fn page_index(&self, addr: u64) -> Option<usize> {
