@@ -35,9 +35,9 @@ use crate::timing;
 /// The longest block, in instructions.
 pub(crate) const MAX_BLOCK: usize = 64;
 /// Direct-mapped block table slots (indexed by physical address / 4).
-const SLOTS: usize = 1 << 15;
+const SLOTS: usize = 1 << 18;
 /// Decoded instructions the cache holds before it is flushed and refilled.
-const ARENA: usize = 1 << 19;
+const ARENA: usize = 1 << 20;
 const PAGE: u64 = 0x1000;
 
 /// Executes one decoded instruction: `Cpu::exec` specialised for one variant.
