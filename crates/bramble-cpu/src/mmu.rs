@@ -379,7 +379,7 @@ pub(crate) struct MicroTlb {
     fetch: [(u64, u64); MICRO_ENTRIES],
 }
 
-pub(crate) const MICRO_ENTRIES: usize = 64;
+pub(crate) const MICRO_ENTRIES: usize = 256;
 const NO_PAGE: u64 = u64::MAX;
 
 impl Default for MicroTlb {
