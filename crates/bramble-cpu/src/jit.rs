@@ -824,6 +824,10 @@ impl Emitter {
             ; mov rdx, QWORD [rbx + rcx + table + 8]
             ; or rdx, rax
             ; =>phys
+            // Within low RAM: pa < len first, so pa + span cannot wrap (with the MMU
+            // off, pa is any 64-bit value the guest computed).
+            ; cmp rdx, QWORD [rbx + RAM_LEN]
+            ; jae =>slow
             ; lea rax, [rdx + span]
             ; cmp rax, QWORD [rbx + RAM_LEN]
             ; ja =>slow
@@ -939,5 +943,75 @@ impl Emitter {
             dynasm!(self.a ; mov QWORD [rbx + NEXT_PC], rax);
         }
         dynasm!(self.a ; mov eax, n as i32 ; jmp =>self.done);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bramble_mem::{Bus, Ram};
+
+    use crate::{Cpu, Features, StopReason};
+
+    const CODE: u64 = 0x1000;
+
+    /// Runs `code` (then a semihosting HLT) at EL1 in one budget, every block compiled
+    /// before its first run when `jit`. A synchronous exception stops at the HLT in its
+    /// vector.
+    fn run(code: &[u32], regs: &[(usize, u64)], jit: bool) -> (Cpu, StopReason) {
+        let mut bus = Bus::new(Ram::new(1 << 20).expect("1 MiB of RAM"));
+        for (i, w) in code.iter().chain(&[0xd45e_0000]).enumerate() {
+            bus.ram.write(CODE + 4 * i as u64, 4, *w as u64);
+        }
+        bus.ram.write(0x200, 4, 0xd45e_0000);
+        let mut cpu = Cpu::new(Features::MAX, 1);
+        cpu.set_semihosting(true);
+        cpu.set_jit_threshold(jit as u32);
+        cpu.set_pc(CODE);
+        cpu.set_sp(0x8000);
+        for &(r, v) in regs {
+            cpu.set_xreg(r, v);
+        }
+        let stop = cpu.run(&mut bus, 10_000);
+        (cpu, stop)
+    }
+
+    #[test]
+    fn loads_and_stores_outside_ram_fault_instead_of_touching_the_host() {
+        // With the MMU off the address is the guest's own 64-bit value: near 2^64 it must
+        // not wrap the bounds check, and past RAM it is an external abort.
+        for base in [u64::MAX - 3, u64::MAX - 15, 1 << 40, 0x10_0000 - 4] {
+            for word in [0xf940_0020u32, 0xf900_0020, 0xa940_0c22, 0xa900_0c22] {
+                // ldr x0, [x1]; str x0, [x1]; ldp x2, x3, [x1]; stp x2, x3, [x1]
+                let (cpu, stop) = run(&[word], &[(1, base)], true);
+                assert_eq!(stop, StopReason::Semihosting);
+                assert!(cpu.stats().blocks_compiled >= 1);
+                assert_eq!(cpu.sys.esr[1] >> 26, 0x25, "{word:#x} at {base:#x}: a data abort");
+                assert_eq!(cpu.sys.far[1], base, "{word:#x} at {base:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn compiled_code_computes_what_the_interpreter_does() {
+        let code = [
+            0x8b010c40, // add x0, x2, x1, lsl #3
+            0x4b813043, // sub w3, w2, w1, asr #12
+            0xab010044, // adds x4, x2, x1
+            0x9a843465, // csinc x5, x3, x4, cc
+            0xd3431c46, // ubfx x6, x2, #3, #5
+            0x93c21027, // extr x7, x1, x2, #4
+            0xf9000fe0, // str x0, [sp, #24]
+            0xf8418fe8, // ldr x8, [sp, #24]!
+        ];
+        let regs = [(1, 0x8000_0000_0000_1234), (2, 0xffff_ffff_0000_00f8)];
+        let (a, stop_a) = run(&code, &regs, true);
+        let (b, stop_b) = run(&code, &regs, false);
+        assert_eq!((stop_a, stop_b), (StopReason::Semihosting, StopReason::Semihosting));
+        assert_eq!(a.stats().blocks_compiled, 1);
+        for n in 0..9 {
+            assert_eq!(a.xreg(n), b.xreg(n), "x{n}");
+        }
+        assert_eq!((a.nzcv(), a.sp(), a.cycles(), a.insns()), (b.nzcv(), b.sp(), b.cycles(), b.insns()));
+        assert_eq!(a.xreg(8), a.xreg(0));
     }
 }
