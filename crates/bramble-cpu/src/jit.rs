@@ -167,7 +167,16 @@ fn inline(insn: &Insn) -> bool {
             DpImm::AndsImm { .. } | DpImm::Bitfield { .. } | DpImm::Extract { .. } => true,
             DpImm::Adr { .. } | DpImm::Adrp { .. } => true,
         },
-        Insn::DpReg(i) => matches!(i, DpReg::LogicShift { .. } | DpReg::AddSubShift { .. } | DpReg::CondSel { .. }),
+        Insn::DpReg(i) => matches!(
+            i,
+            DpReg::LogicShift { .. }
+                | DpReg::AddSubShift { .. }
+                | DpReg::AddSubExt { .. }
+                | DpReg::AddSubExtS { .. }
+                | DpReg::CondSel { .. }
+                | DpReg::CondCmpReg { .. }
+                | DpReg::CondCmpImm { .. }
+        ),
         Insn::Branch(b) => !matches!(b, Branch::Eret),
         Insn::System(System::Hint { crm, op2 }) => *crm != 0 || !matches!(op2, 2 | 3),
         Insn::System(System::Dmb { .. } | System::Dsb { .. }) => true,
@@ -493,6 +502,31 @@ impl Emitter {
                 }
                 dynasm!(self.a ; mov QWORD [rbx + xwrite(rd)], rax);
             }
+            DpReg::AddSubExt { sf, sub, rm, option, imm3, rn, rd } => {
+                self.extended(rm, option, imm3);
+                // rcx survives load_xs only when Rn is not SP (sp_addr uses rcx).
+                dynasm!(self.a ; mov r10, rcx);
+                self.load_xs(rn);
+                dynasm!(self.a ; mov rcx, r10);
+                self.alu(sf, sub as u8);
+                self.store_xs(rd);
+            }
+            DpReg::AddSubExtS { sf, sub, rm, option, imm3, rn, rd } => {
+                self.extended(rm, option, imm3);
+                // rcx survives load_xs only when Rn is not SP (sp_addr uses rcx).
+                dynasm!(self.a ; mov r10, rcx);
+                self.load_xs(rn);
+                dynasm!(self.a ; mov rcx, r10);
+                self.alu(sf, sub as u8);
+                self.flags(sub);
+                dynasm!(self.a ; mov QWORD [rbx + xwrite(rd)], rax);
+            }
+            DpReg::CondCmpReg { sf, cmp, rm, cond, rn, nzcv } => {
+                self.cond_compare(sf, cmp, rn, Some(rm), 0, cond, nzcv)
+            }
+            DpReg::CondCmpImm { sf, cmp, imm5, cond, rn, nzcv } => {
+                self.cond_compare(sf, cmp, rn, None, imm5, cond, nzcv)
+            }
             DpReg::CondSel { sf, op, rm, cond, o2, rn, rd } => {
                 dynasm!(self.a ; mov rax, QWORD [rbx + xread(rn)] ; mov rcx, QWORD [rbx + xread(rm)]);
                 match (op, o2) {
@@ -510,6 +544,45 @@ impl Emitter {
             }
             _ => {}
         }
+    }
+
+    /// rcx = ExtendReg(Xm, option, shift).
+    fn extended(&mut self, rm: Xz, option: u8, shift: u8) {
+        let at = xread(rm);
+        match option {
+            0 => dynasm!(self.a ; movzx ecx, BYTE [rbx + at]),
+            1 => dynasm!(self.a ; movzx ecx, WORD [rbx + at]),
+            2 => dynasm!(self.a ; mov ecx, DWORD [rbx + at]),
+            4 => dynasm!(self.a ; movsx rcx, BYTE [rbx + at]),
+            5 => dynasm!(self.a ; movsx rcx, WORD [rbx + at]),
+            6 => dynasm!(self.a ; movsxd rcx, DWORD [rbx + at]),
+            _ => dynasm!(self.a ; mov rcx, QWORD [rbx + at]),
+        }
+        if shift != 0 {
+            dynasm!(self.a ; shl rcx, shift as i8);
+        }
+    }
+
+    /// CCMP/CCMN: the flags of Xn - (or +) Xm/imm5 if the condition holds, else `nzcv`.
+    #[allow(clippy::too_many_arguments)]
+    fn cond_compare(&mut self, sf: bool, sub: bool, rn: Xz, rm: Option<Xz>, imm5: u8, cond: u8, nzcv: u8) {
+        let otherwise = self.a.new_dynamic_label();
+        let end = self.a.new_dynamic_label();
+        self.condition(cond);
+        dynasm!(self.a ; jnc =>otherwise);
+        match rm {
+            Some(rm) => dynasm!(self.a ; mov rcx, QWORD [rbx + xread(rm)]),
+            None => dynasm!(self.a ; mov ecx, imm5 as i32),
+        }
+        self.load(sf, rn);
+        self.alu(sf, sub as u8);
+        self.flags(sub);
+        dynasm!(self.a
+            ; jmp =>end
+            ; =>otherwise
+            ; mov DWORD [rbx + NZCV], ((nzcv as u32) << 28) as i32
+            ; =>end
+        );
     }
 
     /// rax = Xn or XZR in the datasize (a 32-bit load zero-extends).

@@ -35,6 +35,22 @@ impl Rng {
     }
 }
 
+/// (mask, value) of the fixed bits of the data-processing classes the JIT compiles inline:
+/// ADR/ADRP, add/sub immediate, logical immediate, move wide, bitfield, extract, logical
+/// and add/sub shifted or extended register, conditional compare and select.
+const INLINE_CLASSES: [(u32, u32); 10] = [
+    (0x1f00_0000, 0x1000_0000),
+    (0x1f80_0000, 0x1100_0000),
+    (0x1f80_0000, 0x1200_0000),
+    (0x1f80_0000, 0x1280_0000),
+    (0x1f80_0000, 0x1300_0000),
+    (0x1f80_0000, 0x1380_0000),
+    (0x1f00_0000, 0x0a00_0000),
+    (0x1f00_0000, 0x0b00_0000),
+    (0x1fe0_0000, 0x1a40_0000),
+    (0x1fe0_0000, 0x1a80_0000),
+];
+
 /// One random instruction for position `at` (a word index in the code).
 /// Without `maintenance`, no IC IVAU or ISB: stale blocks must then be caught by the
 /// tracking of writes alone.
@@ -44,17 +60,64 @@ fn random_word(rng: &mut Rng, at: u64, maintenance: bool) -> u32 {
         // Data processing, FP and SIMD from the whole encoding space. X25..X28 (handler
         // scratch, code and data bases) are kept out of Rd, so the bases stay useful.
         0..=54 => loop {
-            let w = rng.next() as u32;
+            let mut w = rng.next() as u32;
+            if rng.below(2) == 0 {
+                // Half from the integer classes the JIT compiles inline, so each of them
+                // (SP operands included) turns up often.
+                let (mask, value) = INLINE_CLASSES[rng.below(INLINE_CLASSES.len() as u64) as usize];
+                w = (w & !mask) | value;
+            }
             if matches!(decode(w), Insn::DpImm(_) | Insn::DpReg(_) | Insn::Fp(_) | Insn::Simd(_)) {
                 break if (25..=28).contains(&(w & 31)) { w & !16 } else { w };
             }
         },
         // LDR/STR (unsigned offset) of every size into the data page through X28.
+        // Loads (zero- and sign-extending) and stores in the forms the JIT compiles:
+        // unsigned offset, unscaled, pre/post-indexed on SP, register offset (mostly
+        // faulting: Xm is random), and pairs.
         55..=71 => {
             let size = rng.below(4) as u32;
-            let opc = rng.below(2) as u32;
-            let imm = rng.below(512) as u32 >> size;
-            (size << 30) | (0b111001 << 24) | (opc << 22) | (imm << 10) | (28 << 5) | rt
+            let opc = rng.below(if size == 3 { 2 } else { 4 }) as u32;
+            match rng.below(5) {
+                0 | 1 => {
+                    let imm = rng.below(512) as u32 >> size;
+                    (size << 30) | (0b111001 << 24) | (opc << 22) | (imm << 10) | (28 << 5) | rt
+                }
+                2 => {
+                    // LDR/STR Xt, [SP, #imm]! or [SP], #imm: SP stays 16-byte aligned.
+                    let imm9 = (rng.below(32) as u32 * 16).wrapping_sub(256) & 0x1ff;
+                    let mode = if rng.below(2) == 0 { 1 } else { 3 };
+                    (3 << 30) | (0b111 << 27) | ((opc & 1) << 22) | (imm9 << 12) | (mode << 10) | (31 << 5) | rt
+                }
+                3 => {
+                    let rm = rng.below(29) as u32;
+                    let option = [2, 3, 6, 7][rng.below(4) as usize];
+                    (size << 30)
+                        | (0b111 << 27)
+                        | (opc << 22)
+                        | (1 << 21)
+                        | (rm << 16)
+                        | (option << 13)
+                        | ((rng.below(2) as u32) << 12)
+                        | (0b10 << 10)
+                        | (28 << 5)
+                        | rt
+                }
+                _ => {
+                    // LDP/STP W or X, LDPSW, at an offset from X28.
+                    let pair_opc = [0, 2, 1][rng.below(3) as usize];
+                    let load = if pair_opc == 1 { 1 } else { rng.below(2) as u32 };
+                    let rt2 = rng.below(25) as u32;
+                    (pair_opc << 30)
+                        | (0b101 << 27)
+                        | (2 << 23)
+                        | (load << 22)
+                        | ((rng.below(32) as u32) << 15)
+                        | (rt2 << 10)
+                        | (28 << 5)
+                        | rt
+                }
+            }
         }
         // STR W into the code through X27: self-modifying code.
         72..=74 => 0xb900_0000 | ((rng.below(CODE_WORDS) as u32) << 10) | (27 << 5) | rt,
