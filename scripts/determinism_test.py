@@ -3,8 +3,9 @@
 (the boot test's guest script, which prints dmesg with its timestamps, /proc/interrupts
 and a line typed from --serial-input) N times under `--clock virtual` and checks that
 every run prints byte-identical serial output and retires identical instruction and
-cycle counts. Then boots once more with --no-translate and checks that the plain
-interpreter gives the same bytes and counts as the block translator.
+cycle counts (the default engine: the translator with its JIT). Then boots once with
+--no-jit (the translator's block loop) and once with --no-translate (the plain
+interpreter) and checks that each gives the same bytes and counts.
 
     determinism_test.py IMAGE INITRD [--runs 10] [--bramble PATH] [--no-interpreter]
 
@@ -46,7 +47,7 @@ def main():
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--bramble", default="target/release/bramble")
     ap.add_argument("--timeout", type=float, default=300)
-    ap.add_argument("--no-interpreter", action="store_true", help="skip the --no-translate comparison")
+    ap.add_argument("--no-interpreter", action="store_true", help="skip the --no-jit and --no-translate comparisons")
     args = ap.parse_args()
     for f in (args.image, args.initrd, args.bramble):
         if not os.path.isfile(f):
@@ -78,11 +79,11 @@ def main():
         check(all(o == first_out for o, _ in runs), f"serial output byte-identical across {args.runs} boots")
         check(all(c == first_counts for _, c in runs), f"instruction and cycle counts identical across {args.runs} boots")
         if not args.no_interpreter:
-            out, counts, took = boot(args.bramble, args.image, args.initrd, script.name, ["--no-translate"],
-                                     args.timeout)
-            print(f"--no-translate: {counts[0]} instructions, {counts[1]} cycles, {took:.2f} s host")
-            check(out == first_out, "the plain interpreter prints the same bytes as the translator")
-            check(counts == first_counts, "the plain interpreter retires the same instructions and cycles")
+            for flag, what in (("--no-jit", "the block loop (--no-jit)"), ("--no-translate", "the plain interpreter")):
+                out, counts, took = boot(args.bramble, args.image, args.initrd, script.name, [flag], args.timeout)
+                print(f"{flag}: {counts[0]} instructions, {counts[1]} cycles, {took:.2f} s host")
+                check(out == first_out, f"{what} prints the same bytes as the default engine")
+                check(counts == first_counts, f"{what} retires the same instructions and cycles")
     print(f"{passed} passed, {failed} failed")
     sys.exit(0 if failed == 0 else 1)
 

@@ -31,7 +31,7 @@ python3 scripts/boot_smoke.py "$kernel" --timeout 300
 echo "== boot it with the busybox initramfs: the guest runs a script and powers off (QEMU timed alongside)"
 python3 scripts/boot_test.py "$kernel" "$(scripts/build-initramfs.sh)" --timeout 600 --qemu
 
-echo "== determinism: 10 boots under --clock virtual give byte-identical output and counts; --no-translate agrees"
+echo "== determinism: 10 boots under --clock virtual give byte-identical output and counts; --no-jit and --no-translate agree"
 python3 scripts/determinism_test.py "$kernel" "$(scripts/build-initramfs.sh)" --runs 10
 
 echo "== the whole-boot benchmark script, small sizes so it stays quick (benches/boot_bench.py; timings informational)"

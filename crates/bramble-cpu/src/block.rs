@@ -29,13 +29,13 @@ use bramble_mem::{line_mask, Bus};
 use crate::cpu::{Cpu, ExecResult, StopReason, Trap};
 use crate::exception::{fsc, Exception};
 #[cfg(target_arch = "x86_64")]
-use crate::jit::{BlockFn, CodeBuffer, CompileError, TRAPPED};
+use crate::jit::{BlockFn, CodeBuffer, CompileError, RETIRED, TRAPPED};
 use crate::timing;
 
 /// The longest block, in instructions.
 pub(crate) const MAX_BLOCK: usize = 64;
 /// Direct-mapped block table slots (indexed by physical address / 4).
-const SLOTS: usize = 1 << 18;
+pub(crate) const SLOTS: usize = 1 << 18;
 /// Decoded instructions the cache holds before it is flushed and refilled.
 const ARENA: usize = 1 << 20;
 const PAGE: u64 = 0x1000;
@@ -98,7 +98,7 @@ macro_rules! handler_call_table {
                         Insn::$group(bramble_decode::$group::$variant { .. }) => cpu.exec(bus, &op.insn, op.word),
                         _ => Err(Exception::Undefined.into()),
                     };
-                    cpu.park(r)
+                    cpu.park(r, bus)
                 }
                 call as HandlerCall
             },)*
@@ -107,7 +107,7 @@ macro_rules! handler_call_table {
                     // SAFETY: as above.
                     let (cpu, bus, op) = unsafe { (&mut *cpu, &mut *bus, &*op) };
                     let r = cpu.exec(bus, &op.insn, op.word);
-                    cpu.park(r)
+                    cpu.park(r, bus)
                 }
                 call as HandlerCall
             },
@@ -122,13 +122,15 @@ pub(crate) static HANDLER_CALLS: [HandlerCall; Insn::VARIANTS] =
 /// A table entry: the block at physical address `pa` is `ops[start..start + len]`,
 /// dispatched `hits` times, and compiled to host code once it is hot.
 #[derive(Clone, Copy, Debug)]
-struct Slot {
-    pa: u64,
-    start: u32,
-    len: u32,
+pub(crate) struct Slot {
+    pub(crate) pa: u64,
+    pub(crate) start: u32,
+    pub(crate) len: u32,
     hits: u32,
+    /// The cycles the compiled code's first run of inline ops needs below the limit.
+    pub(crate) seg: u32,
     #[cfg(target_arch = "x86_64")]
-    jit: Option<BlockFn>,
+    pub(crate) jit: Option<BlockFn>,
 }
 
 const EMPTY: Slot = Slot {
@@ -136,6 +138,7 @@ const EMPTY: Slot = Slot {
     start: 0,
     len: 0,
     hits: 0,
+    seg: 0,
     #[cfg(target_arch = "x86_64")]
     jit: None,
 };
@@ -233,6 +236,7 @@ impl BlockCache {
             Ok(f) => {
                 stats.blocks_compiled += 1;
                 self.slots[i].jit = Some(f);
+                self.slots[i].seg = crate::jit::entry_cycles(ops);
                 self.slots[i]
             }
             Err(CompileError::Full) => {
@@ -330,7 +334,7 @@ impl Cpu {
                 let start = slot.start as usize;
                 let ops = blocks.ops.get(start..start + slot.len as usize).unwrap_or_default();
                 match slot.jit {
-                    Some(code) => self.run_jit(bus, pc, ops, code),
+                    Some(code) => self.run_jit(bus, blocks, pc, slot, code),
                     None => self.exec_block(bus, pc, ops),
                 }
             };
@@ -347,16 +351,38 @@ impl Cpu {
         None
     }
 
-    /// Runs a compiled block, then whatever part of it the compiled code handed back.
+    /// Runs a compiled block (and the compiled blocks it chains to), then whatever part
+    /// of the last one the compiled code handed back.
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn run_jit(&mut self, bus: &mut Bus, pc: u64, ops: &[Op], code: BlockFn) -> Option<StopReason> {
-        // SAFETY: `code` was compiled from exactly these ops (a slot's code and ops are
-        // replaced together) and is still mapped (the code space is only reset together
-        // with every slot). It follows the contract in `jit.rs`: it reads and writes the
-        // CPU through the pointer, calls handlers that take `&mut` from the same pointers,
-        // and keeps within `ops`. `self` and `bus` are not touched while it runs.
-        let r = unsafe { code(self, bus, ops.as_ptr(), pc) };
+    fn run_jit(
+        &mut self,
+        bus: &mut Bus,
+        blocks: &BlockCache,
+        pc: u64,
+        slot: Slot,
+        code: BlockFn,
+    ) -> Option<StopReason> {
+        self.jit_pc = pc;
+        (self.jit_start, self.jit_len) = (slot.start, slot.len);
+        self.ops_base = blocks.ops.as_ptr() as usize;
+        self.slots_base = blocks.slots.as_ptr() as usize;
+        self.code_dirty = false;
+        let first = blocks.ops.get(slot.start as usize..).map_or(std::ptr::null(), <[Op]>::as_ptr);
+        // SAFETY: `code` was compiled from exactly this slot's ops (a slot's code and ops
+        // are replaced together) and is still mapped (the code space is only reset
+        // together with every slot). It follows the contract in `jit.rs`: it reads and
+        // writes the CPU through the pointer, calls handlers that take `&mut` from the
+        // same pointers, keeps within the arena's ops, and chains only to blocks of the
+        // table `slots_base` names, whose code and ops are as valid. `self` and `bus` are
+        // not touched while it runs, and neither the table nor the arena changes.
+        let r = unsafe { code(self, bus, first, pc) };
+        if r == RETIRED {
+            return None;
+        }
+        // The block the code left from (the first, or one it chained to).
+        let (pc, start) = (self.jit_pc, self.jit_start as usize);
+        let ops = blocks.ops.get(start..start + self.jit_len as usize).unwrap_or_default();
         let k = (r as u32 as usize).min(ops.len());
         if r & TRAPPED != 0 {
             self.insns += k as u64;
@@ -376,14 +402,15 @@ impl Cpu {
             };
         }
         if k == 0 {
-            // The first run of inline ops would cross the cycle limit.
+            // The first run of inline ops would cross the cycle limit (only the first
+            // block can stop here: chaining checks the same before entering one).
             return self.exec_block(bus, pc, ops);
         }
         self.insns += k as u64;
         self.retire();
         self.exceptions_in_a_row = 0;
         let next = pc.wrapping_add(4 * k as u64);
-        if k < ops.len() && self.cycles < self.limit && self.pc == next {
+        if k < ops.len() && self.cycles < self.limit && self.pc == next && !bus.ram.code_was_written() {
             // Handed back mid-block: the rest does not fit below the limit.
             return self.exec_block(bus, next, &ops[k..]);
         }
@@ -419,7 +446,10 @@ impl Cpu {
                     return Some(s.into());
                 }
             }
-            if self.cycles >= self.limit {
+            // A store into translated code (maybe this block's own next instructions)
+            // ends the block: the next dispatch drops the stale blocks and decodes what
+            // is there now, as the interpreter, which fetches every instruction, sees it.
+            if self.cycles >= self.limit || bus.ram.code_was_written() {
                 break;
             }
             // A taken conditional branch leaves the block (its target is another block).

@@ -206,6 +206,16 @@ pub struct Cpu {
     pub(crate) ram_base: usize,
     pub(crate) ram_len: u64,
     pub(crate) code_map: usize,
+    /// A handler called from compiled code wrote translated code: blocks must not chain
+    /// until the run loop has dropped the stale ones.
+    pub(crate) code_dirty: bool,
+    /// The compiled block running (its PC, first op and length in the arena), kept up to
+    /// date when blocks chain, and the arena and block table they chain through.
+    pub(crate) jit_pc: u64,
+    pub(crate) jit_start: u32,
+    pub(crate) jit_len: u32,
+    pub(crate) ops_base: usize,
+    pub(crate) slots_base: usize,
     logged: HashSet<(u64, u32)>,
     pub(crate) stats: Stats,
     last_unimp: Option<(u64, u32, &'static str)>,
@@ -267,6 +277,12 @@ impl Cpu {
             ram_base: 0,
             ram_len: 0,
             code_map: 0,
+            code_dirty: false,
+            jit_pc: 0,
+            jit_start: 0,
+            jit_len: 0,
+            ops_base: 0,
+            slots_base: 0,
             logged: HashSet::new(),
             stats: Stats::default(),
             last_unimp: None,
@@ -299,9 +315,11 @@ impl Cpu {
         self.jit_threshold != 0 && self.translate
     }
 
-    /// Parks the trap of a handler called from compiled code: 0 if it completed.
+    /// Parks the trap of a handler called from compiled code: 0 if it completed. Notes
+    /// whether it wrote translated code, which stops chaining.
     #[cfg(target_arch = "x86_64")]
-    pub(crate) fn park(&mut self, r: ExecResult) -> u32 {
+    pub(crate) fn park(&mut self, r: ExecResult, bus: &Bus) -> u32 {
+        self.code_dirty |= bus.ram.code_was_written();
         match r {
             Ok(()) => 0,
             Err(t) => {

@@ -27,8 +27,8 @@ use bramble_mem::Bus;
 use dynasmrt::{dynasm, x64::X64Relocation, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 
 use crate::alu::condition_holds;
-use crate::block::{Op, HANDLER_CALLS};
-use crate::cpu::Cpu;
+use crate::block::{Op, Slot, HANDLER_CALLS, SLOTS};
+use crate::cpu::{Cpu, Stats};
 use crate::mmu::{MicroTlb, MICRO_ENTRIES};
 
 /// A compiled block: (cpu, bus, the block's first op, the PC of its first instruction).
@@ -36,6 +36,12 @@ pub(crate) type BlockFn = unsafe extern "sysv64" fn(*mut Cpu, *mut Bus, *const O
 
 /// Set in a compiled block's result when its last completed op trapped.
 pub(crate) const TRAPPED: u64 = 1 << 32;
+/// A compiled block's result when its instructions (and maybe chained blocks') retired
+/// and the state is as after `Cpu::retire`: the run loop just goes on.
+pub(crate) const RETIRED: u64 = 1 << 33;
+
+/// Where chained blocks enter compiled code: past the prologue, which is padded to this.
+const CHAIN_ENTRY: usize = 32;
 
 /// Host code space. When it fills, every block is dropped and translation starts again.
 const CODE_BYTES: usize = 32 << 20;
@@ -61,6 +67,25 @@ const UTLB_WRITE: i32 = (offset_of!(Cpu, utlb) + offset_of!(MicroTlb, write)) as
 const _: () =
     assert!(size_of::<(u64, u64)>() == 16 && offset_of!((u64, u64), 0) == 0 && offset_of!((u64, u64), 1) == 8);
 const OP_BYTES: i32 = size_of::<Op>() as i32;
+const INSNS: i32 = offset_of!(Cpu, insns) as i32;
+const EXCEPTIONS_IN_A_ROW: i32 = offset_of!(Cpu, exceptions_in_a_row) as i32;
+const BLOCK_LOOKUPS: i32 = (offset_of!(Cpu, stats) + offset_of!(Stats, block_lookups)) as i32;
+const CODE_DIRTY: i32 = offset_of!(Cpu, code_dirty) as i32;
+const JIT_PC: i32 = offset_of!(Cpu, jit_pc) as i32;
+const JIT_START: i32 = offset_of!(Cpu, jit_start) as i32;
+const JIT_LEN: i32 = offset_of!(Cpu, jit_len) as i32;
+const OPS_BASE: i32 = offset_of!(Cpu, ops_base) as i32;
+const SLOTS_BASE: i32 = offset_of!(Cpu, slots_base) as i32;
+const UTLB_FETCH: i32 = (offset_of!(Cpu, utlb) + offset_of!(MicroTlb, fetch)) as i32;
+const SLOT_PA: i32 = offset_of!(Slot, pa) as i32;
+const SLOT_START: i32 = offset_of!(Slot, start) as i32;
+const SLOT_LEN: i32 = offset_of!(Slot, len) as i32;
+const SLOT_SEG: i32 = offset_of!(Slot, seg) as i32;
+const SLOT_JIT: i32 = offset_of!(Slot, jit) as i32;
+const TAKEN_BRANCH: u32 = crate::timing::TAKEN_BRANCH as u32;
+// The chaining stub indexes slots by shifting: they must be 32 bytes. An empty `jit` is
+// a null pointer (Option of a function pointer).
+const _: () = assert!(size_of::<Slot>() == 32 && size_of::<Option<BlockFn>>() == 8);
 
 /// Where reading Xn or XZR (`x[31]` is always zero) finds it.
 fn xread(r: Xz) -> i32 {
@@ -206,6 +231,8 @@ struct Emitter {
     a: VecAssembler<X64Relocation>,
     done: DynamicLabel,
     exits: Vec<(DynamicLabel, Exit)>,
+    /// The block's chaining stub, once an exit uses it.
+    chain: Option<DynamicLabel>,
 }
 
 impl Emitter {
@@ -349,7 +376,12 @@ impl Emitter {
             Insn::DpImm(i) => self.dp_imm(i, pc),
             Insn::DpReg(i) => self.dp_reg(i),
             Insn::Branch(b) => {
-                // Unconditional branches end blocks: `finish` stores their target.
+                // Unconditional branches end blocks: `finish` stores their target. A
+                // conditional branch to the next instruction goes there either way: as
+                // in the block loop, it neither leaves the block nor costs a taken branch.
+                if let Branch::BCond { off: 4, .. } | Branch::Cb { off: 4, .. } | Branch::Tb { off: 4, .. } = b {
+                    return;
+                }
                 let (taken, off) = match *b {
                     Branch::BCond { cond, off } => {
                         self.condition(cond);
@@ -613,6 +645,12 @@ enum Cond {
     Nz,
 }
 
+/// The cycles of a block's first run of non-call ops: what must fit below the limit
+/// before its compiled code is entered.
+pub(crate) fn entry_cycles(ops: &[Op]) -> u32 {
+    ops.iter().take_while(|op| kind(&op.insn) != Kind::Call).map(|op| op.cost as u32).sum()
+}
+
 /// How an op is compiled.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -718,7 +756,7 @@ impl Access {
 fn assemble(ops: &[Op], base: usize) -> Result<Vec<u8>, String> {
     let mut a = VecAssembler::<X64Relocation>::new(base);
     let done = a.new_dynamic_label();
-    let mut e = Emitter { a, done, exits: Vec::new() };
+    let mut e = Emitter { a, done, exits: Vec::new(), chain: None };
     let kinds: Vec<Kind> = ops.iter().map(|op| kind(&op.insn)).collect();
     // seg[j]: the cycles of the run of non-call ops starting at op j.
     let mut seg = vec![0u32; ops.len() + 1];
@@ -737,6 +775,13 @@ fn assemble(ops: &[Op], base: usize) -> Result<Vec<u8>, String> {
         ; mov r14, rcx
         ; mov r15, QWORD [rbx + CYCLES]
     );
+    // Chained blocks are entered here, with the registers set (see `chain`).
+    while e.a.offset().0 < CHAIN_ENTRY {
+        dynasm!(e.a ; nop);
+    }
+    if e.a.offset().0 != CHAIN_ENTRY {
+        return Err(format!("the prologue is {} bytes, not {CHAIN_ENTRY}", e.a.offset().0));
+    }
     let start = e.exit(Exit::Done { k: 0 });
     e.segment_check(seg[0], start);
     let mut pending = 0u32;
@@ -754,7 +799,7 @@ fn assemble(ops: &[Op], base: usize) -> Result<Vec<u8>, String> {
         }
         pending = 0;
         let seg_next = seg[j as usize + 1];
-        match Access::of(&op.insn) {
+        match Access::of(&op.insn).filter(|_| kinds[j as usize] == Kind::Mem) {
             Some(access) => {
                 let slow = e.a.new_dynamic_label();
                 let back = e.a.new_dynamic_label();
@@ -771,21 +816,22 @@ fn assemble(ops: &[Op], base: usize) -> Result<Vec<u8>, String> {
         match exit {
             Exit::Done { k } => dynasm!(e.a ; mov eax, k as i32 ; jmp =>done),
             Exit::Trap { k } => dynasm!(e.a ; mov rax, QWORD (TRAPPED | k as u64) as i64 ; jmp =>done),
-            Exit::Taken { j, pending, disp } => dynasm!(e.a
-                ; add r15, pending as i32
-                ; mov QWORD [rbx + CYCLES], r15
-                ; lea rax, [r14 + 4 * j as i32]
-                ; mov QWORD [rbx + PC], rax
-                ; lea rax, [r14 + disp]
-                ; mov QWORD [rbx + NEXT_PC], rax
-                ; mov eax, j as i32 + 1
-                ; jmp =>done
-            ),
+            Exit::Taken { j, pending, disp } => {
+                dynasm!(e.a
+                    ; add r15, (pending + TAKEN_BRANCH) as i32
+                    ; add QWORD [rbx + INSNS], j as i32 + 1
+                    ; lea rax, [r14 + disp]
+                );
+                e.chain();
+            }
             Exit::Slow { op, j, seg_next, last, back } => {
                 e.call(&op, j, seg_next, last);
                 dynasm!(e.a ; jmp =>back);
             }
         }
+    }
+    if let Some(chain) = e.chain {
+        e.emit_chain(chain);
     }
     dynasm!(e.a
         ; =>done
@@ -835,9 +881,13 @@ impl Emitter {
         if !last {
             let out = self.exit(Exit::Done { k: j + 1 });
             self.segment_check(seg_next, out);
+            // As the block loop: a branch leaves, and so does a store into translated
+            // code, which may be this block's own.
             dynasm!(self.a
                 ; lea rax, [r14 + pc + 4]
                 ; cmp QWORD [rbx + NEXT_PC], rax
+                ; jne =>out
+                ; cmp BYTE [rbx + CODE_DIRTY], 0
                 ; jne =>out
             );
         }
@@ -978,44 +1028,139 @@ impl Emitter {
         }
     }
 
-    /// The end of the block. After a non-call last op, the cycles, its PC and its
-    /// successor (or its branch target) are stored; a called one stored its own.
+    /// The end of the block. After a non-call last op, its instructions retire and the
+    /// block chains to its successor (or its branch target); a called one stored its own
+    /// state and returns.
     fn finish(&mut self, ops: &[Op], last_kind: Option<Kind>, pending: u32) {
         let n = ops.len() as u32;
         let Some(last) = ops.last() else {
             dynasm!(self.a ; xor eax, eax ; jmp =>self.done);
             return;
         };
-        if last_kind != Some(Kind::Call) {
-            let pc = 4 * (n as i32 - 1);
-            if pending != 0 {
-                dynasm!(self.a ; add r15, pending as i32);
+        if last_kind == Some(Kind::Call) {
+            dynasm!(self.a ; mov eax, n as i32 ; jmp =>self.done);
+            return;
+        }
+        let pc = 4 * (n as i32 - 1);
+        // rax = the next PC; `taken` when that is not the fall-through (a taken branch
+        // costs TAKEN_BRANCH, as `Cpu::retire` charges).
+        let taken = match last.insn {
+            Insn::Branch(Branch::B { off }) => {
+                dynasm!(self.a ; lea rax, [r14 + pc + off as i32]);
+                Some(off != 4)
             }
-            dynasm!(self.a
-                ; mov QWORD [rbx + CYCLES], r15
-                ; lea rax, [r14 + pc]
-                ; mov QWORD [rbx + PC], rax
-            );
-            match last.insn {
-                Insn::Branch(Branch::B { off }) => dynasm!(self.a ; lea rax, [r14 + pc + off as i32]),
-                Insn::Branch(Branch::Bl { off }) => dynasm!(self.a
+            Insn::Branch(Branch::Bl { off }) => {
+                dynasm!(self.a
                     ; lea rax, [r14 + pc + 4]
                     ; mov QWORD [rbx + X + 8 * 30], rax
                     ; lea rax, [r14 + pc + off as i32]
-                ),
-                Insn::Branch(Branch::Br { rn } | Branch::Ret { rn }) => {
-                    dynasm!(self.a ; mov rax, QWORD [rbx + xread(rn)])
-                }
-                Insn::Branch(Branch::Blr { rn }) => dynasm!(self.a
+                );
+                Some(off != 4)
+            }
+            Insn::Branch(Branch::Br { rn } | Branch::Ret { rn }) => {
+                dynasm!(self.a ; mov rax, QWORD [rbx + xread(rn)]);
+                None
+            }
+            Insn::Branch(Branch::Blr { rn }) => {
+                dynasm!(self.a
                     ; mov rax, QWORD [rbx + xread(rn)]
                     ; lea rcx, [r14 + pc + 4]
                     ; mov QWORD [rbx + X + 8 * 30], rcx
-                ),
-                _ => dynasm!(self.a ; lea rax, [r14 + pc + 4]),
+                );
+                None
             }
-            dynasm!(self.a ; mov QWORD [rbx + NEXT_PC], rax);
+            _ => {
+                dynasm!(self.a ; lea rax, [r14 + pc + 4]);
+                Some(false)
+            }
+        };
+        let charge = pending + if taken == Some(true) { TAKEN_BRANCH } else { 0 };
+        if charge != 0 {
+            dynasm!(self.a ; add r15, charge as i32);
         }
-        dynasm!(self.a ; mov eax, n as i32 ; jmp =>self.done);
+        if taken.is_none() {
+            dynasm!(self.a
+                ; lea rcx, [r14 + pc + 4]
+                ; cmp rax, rcx
+                ; setne cl
+                ; movzx ecx, cl
+                ; add r15, rcx
+            );
+        }
+        dynasm!(self.a ; add QWORD [rbx + INSNS], n as i32);
+        self.chain();
+    }
+
+    /// Jumps to the chaining stub with the block's instructions retired (their cycles
+    /// in r15, counted in `insns`) and the next PC in rax.
+    fn chain(&mut self) {
+        let chain = *self.chain.get_or_insert_with(|| self.a.new_dynamic_label());
+        dynasm!(self.a ; jmp =>chain);
+    }
+
+    /// The chaining stub: what the run loop does between two blocks, for the case where
+    /// the next one is compiled, needs no invalidation and fits below the limit. Then
+    /// its code is entered directly; otherwise the state is stored and the run loop
+    /// takes over (`RETIRED`).
+    fn emit_chain(&mut self, chain: DynamicLabel) {
+        let out = self.a.new_dynamic_label();
+        let phys = self.a.new_dynamic_label();
+        dynasm!(self.a
+            ; =>chain
+            ; mov DWORD [rbx + EXCEPTIONS_IN_A_ROW], 0
+            ; mov QWORD [rbx + PC], rax
+            ; mov QWORD [rbx + NEXT_PC], rax
+            ; cmp r15, QWORD [rbx + LIMIT]
+            ; jae =>out
+            // A handler wrote translated code: the run loop drops those blocks first.
+            ; cmp BYTE [rbx + CODE_DIRTY], 0
+            ; jne =>out
+            ; test al, 3
+            ; jnz =>out
+            ; mov rdx, rax
+            ; cmp BYTE [rbx + TRANSLATE_ON], 0
+            ; je =>phys
+            ; shr rdx, 12
+            ; mov ecx, edx
+            ; and ecx, (MICRO_ENTRIES - 1) as i32
+            ; shl ecx, 4
+            ; cmp rdx, QWORD [rbx + rcx + UTLB_FETCH]
+            ; jne =>out
+            ; mov rdx, QWORD [rbx + rcx + UTLB_FETCH + 8]
+            ; mov r8d, eax
+            ; and r8d, 0xfff
+            ; or rdx, r8
+            ; =>phys
+            ; mov rcx, rdx
+            ; shr rcx, 2
+            ; and ecx, (SLOTS - 1) as i32
+            ; shl rcx, 5
+            ; add rcx, QWORD [rbx + SLOTS_BASE]
+            ; cmp rdx, QWORD [rcx + SLOT_PA]
+            ; jne =>out
+            ; mov r8, QWORD [rcx + SLOT_JIT]
+            ; test r8, r8
+            ; jz =>out
+            ; mov edx, DWORD [rcx + SLOT_SEG]
+            ; add rdx, r15
+            ; cmp rdx, QWORD [rbx + LIMIT]
+            ; jae =>out
+            ; add QWORD [rbx + BLOCK_LOOKUPS], 1
+            ; mov QWORD [rbx + JIT_PC], rax
+            ; mov edx, DWORD [rcx + SLOT_START]
+            ; mov DWORD [rbx + JIT_START], edx
+            ; mov r13d, DWORD [rcx + SLOT_LEN]
+            ; mov DWORD [rbx + JIT_LEN], r13d
+            ; imul r13, rdx, OP_BYTES
+            ; add r13, QWORD [rbx + OPS_BASE]
+            ; mov r14, rax
+            ; add r8, CHAIN_ENTRY as i32
+            ; jmp r8
+            ; =>out
+            ; mov QWORD [rbx + CYCLES], r15
+            ; mov rax, QWORD RETIRED as i64
+            ; jmp =>self.done
+        );
     }
 }
 
@@ -1060,6 +1205,20 @@ mod tests {
                 assert!(cpu.stats().blocks_compiled >= 1);
                 assert_eq!(cpu.sys.esr[1] >> 26, 0x25, "{word:#x} at {base:#x}: a data abort");
                 assert_eq!(cpu.sys.far[1], base, "{word:#x} at {base:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn compare_and_branch_in_both_widths() {
+        // cbz/cbnz w1/x1 over a `movz x0, #1`, for values zero in 32 bits only, in both,
+        // and in neither.
+        for word in [0x3400_0041u32, 0x3500_0041, 0xb400_0041, 0xb500_0041] {
+            for v in [0, 1 << 32, 1, 0xffff_ffff_0000_0000, 0x8000_0000] {
+                let code = [word, 0xd280_0020];
+                let (a, _) = run(&code, &[(1, v)], true);
+                let (b, _) = run(&code, &[(1, v)], false);
+                assert_eq!((a.xreg(0), a.cycles()), (b.xreg(0), b.cycles()), "{word:#x} with x1 = {v:#x}");
             }
         }
     }

@@ -376,7 +376,7 @@ impl Tlb {
 pub(crate) struct MicroTlb {
     pub(crate) read: [(u64, u64); MICRO_ENTRIES],
     pub(crate) write: [(u64, u64); MICRO_ENTRIES],
-    fetch: [(u64, u64); MICRO_ENTRIES],
+    pub(crate) fetch: [(u64, u64); MICRO_ENTRIES],
 }
 
 pub(crate) const MICRO_ENTRIES: usize = 256;

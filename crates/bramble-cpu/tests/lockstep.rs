@@ -123,11 +123,19 @@ fn random_word(rng: &mut Rng, at: u64, maintenance: bool) -> u32 {
         72..=74 => 0xb900_0000 | ((rng.below(CODE_WORDS) as u32) << 10) | (27 << 5) | rt,
         // B.cond, CBZ/CBNZ, TBZ/TBNZ and B to somewhere in the code.
         75..=91 => {
-            let target = rng.below(CODE_WORDS) as i64;
+            // Now and then to the next instruction: taken or not, it goes there, which
+            // the engines must neither charge nor treat as leaving the block.
+            let target = if rng.below(8) == 0 { at as i64 + 1 } else { rng.below(CODE_WORDS) as i64 };
             let off = (target - at as i64) as u32;
             match rng.below(4) {
                 0 => 0x5400_0000 | ((off & 0x7ffff) << 5) | rng.below(15) as u32,
-                1 => 0xb400_0000 | ((rng.below(2) as u32) << 24) | ((off & 0x7ffff) << 5) | rt,
+                1 => {
+                    0x3400_0000
+                        | ((rng.below(2) as u32) << 31)
+                        | ((rng.below(2) as u32) << 24)
+                        | ((off & 0x7ffff) << 5)
+                        | rt
+                }
                 2 => {
                     0x3600_0000
                         | ((rng.below(2) as u32) << 24)
