@@ -1,4 +1,5 @@
-//! Execution speed of both engines (the block translator and the plain interpreter),
+//! Execution speed of the three engines (the JIT, the block translator's block loop with
+//! `--no-jit`, and the plain interpreter),
 //! guest instructions per second, on CPU-bound loops: integer (loads, stores, ALU work and
 //! a conditional branch; the loop body of test-roms' cpubound ROM) with the MMU off and on,
 //! a load loop through the micro-TLB (the memory fast path), scalar double-precision FP,
@@ -126,13 +127,18 @@ fn loops() -> [(&'static str, Setup); 6] {
     ]
 }
 
+/// (name, translate, jit) of each engine.
+const ENGINES: [(&str, bool, bool); 3] =
+    [("jit", true, true), ("translator", true, false), ("interpreter", false, false)];
+
 fn bench(c: &mut Criterion) {
-    for (engine, translate) in [("translator", true), ("interpreter", false)] {
+    for (engine, translate, jit) in ENGINES {
         let mut g = c.benchmark_group(engine);
         g.sample_size(20);
         for (name, setup) in loops() {
             let (mut cpu, mut bus) = setup();
             cpu.set_translate(translate);
+            cpu.set_jit(jit);
             // Throughput in instructions: how many one slice of cycles retires.
             let before = cpu.insns();
             cpu.run(&mut bus, SLICE);
@@ -143,9 +149,10 @@ fn bench(c: &mut Criterion) {
     }
     for (name, setup) in loops() {
         let mut line = format!("{name}:");
-        for (engine, translate) in [("translator", true), ("interpreter", false)] {
+        for (engine, translate, jit) in ENGINES {
             let (mut cpu, mut bus) = setup();
             cpu.set_translate(translate);
+            cpu.set_jit(jit);
             line += &format!(" {engine} {:.0} MIPS", mips(&mut cpu, &mut bus, 300_000_000));
         }
         println!("{line}");
