@@ -407,7 +407,7 @@ fn serial_input_is_typed_when_the_guest_waits_for_it() {
     std::fs::write(&p, words(&EXIT_WITH_RECEIVED_BYTE)).unwrap();
     let input = scratch("rx-input.txt");
     std::fs::write(&input, b"A\n").unwrap();
-    for engine in [&[][..], &["--no-translate"][..]] {
+    for engine in [&[][..], &["--jit-threshold", "1"][..], &["--no-jit"][..], &["--no-translate"][..]] {
         let mut args = vec!["run", "--semihosting", "--serial-input", path_str(&input), "--kernel", path_str(&p)];
         args.extend_from_slice(engine);
         let out = bramble(&args);
@@ -440,4 +440,11 @@ fn stats_name_the_engine() {
     assert!(translated.contains("instructions,") && translated.contains("MIPS"), "{translated}");
     let plain = run(&["--no-translate"]);
     assert!(plain.contains("interpreter, decode cache"), "{plain}");
+    // Every block compiled: the JIT reports what it compiled (x86-64 hosts only).
+    let compiled = run(&["--jit-threshold", "1"]);
+    if cfg!(target_arch = "x86_64") {
+        assert!(compiled.contains("JIT: ") && compiled.contains("blocks compiled to host code"), "{compiled}");
+    }
+    let blocks = run(&["--no-jit"]);
+    assert!(blocks.contains("blocks translated") && !blocks.contains("JIT: "), "{blocks}");
 }
