@@ -234,14 +234,16 @@ fn lockstep(seed: u64, steps: usize, engine: Engine) -> bramble_cpu::Stats {
     fast.stats()
 }
 
+/// The engine's counters summed over the 24 seeds.
+fn all_seeds(engine: Engine) -> (u64, u64, u64) {
+    (1..=24)
+        .map(|seed| lockstep(seed * 0x9e37_79b9, 4000, engine))
+        .fold((0, 0, 0), |(t, c, i), s| (t + s.blocks_translated, c + s.blocks_compiled, i + s.code_invalidations))
+}
+
 #[test]
 fn translator_and_interpreter_agree_on_random_code() {
-    let (mut translated, mut invalidated) = (0, 0);
-    for seed in 1..=24 {
-        let s = lockstep(seed * 0x9e37_79b9, 4000, Engine::Blocks);
-        translated += s.blocks_translated;
-        invalidated += s.code_invalidations;
-    }
+    let (translated, _, invalidated) = all_seeds(Engine::Blocks);
     // The test is only worth something if blocks were translated, and code rewritten.
     assert!(translated > 1000, "{translated} blocks translated");
     assert!(invalidated > 10, "{invalidated} invalidations");
@@ -249,12 +251,7 @@ fn translator_and_interpreter_agree_on_random_code() {
 
 #[test]
 fn jit_and_interpreter_agree_on_random_code() {
-    let (mut compiled, mut invalidated) = (0, 0);
-    for seed in 1..=24 {
-        let s = lockstep(seed * 0x9e37_79b9, 4000, Engine::Jit);
-        compiled += s.blocks_compiled;
-        invalidated += s.code_invalidations;
-    }
+    let (_, compiled, invalidated) = all_seeds(Engine::Jit);
     // Nothing was compared unless blocks were compiled (x86-64 hosts only).
     if cfg!(target_arch = "x86_64") {
         assert!(compiled > 1000, "{compiled} blocks compiled");
