@@ -1,13 +1,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-//! Lockstep: the block translator and the plain interpreter run the same random code side
+//! Lockstep: the block translator (its block loop, and its JIT) and the plain interpreter run the same random code side
 //! by side, and their architectural state is compared every few instructions (random
 //! budgets, so the points fall both on block boundaries and inside blocks).
 //!
 //! The code is random valid A64 (data processing, FP and SIMD drawn from the whole
 //! encoding space and kept if they decode), loads and stores into a data page, branches
 //! within the code, stores into the code itself (self-modifying code), IC IVAU, ISB and
-//! SVC. Faults go to a handler that skips the faulting instruction, so runs wander
+//! SVC, with the MMU off and (through an identity map) on. Faults go to a handler that skips the faulting instruction, so runs wander
 //! through every path both engines have. Both must retire the same instructions and
 //! charge the same cycles at every comparison point.
 
@@ -20,6 +20,9 @@ const VBAR: u64 = 0x8000;
 const CODE: u64 = 0x10000;
 const CODE_WORDS: u64 = 2048;
 const DATA: u64 = 0x20000;
+/// With the MMU on: the code that turns it on, and the translation table.
+const MMU_PROLOGUE: u64 = 0x9000;
+const TABLES: u64 = 0x40000;
 
 /// xorshift64*: deterministic, so a failure names a seed that reproduces it.
 struct Rng(u64);
@@ -162,7 +165,7 @@ enum Engine {
     Jit,
 }
 
-fn machine(seed: u64, engine: Engine) -> (Cpu, Bus) {
+fn machine(seed: u64, engine: Engine, mmu: bool) -> (Cpu, Bus) {
     let mut rng = Rng(seed | 1);
     let mut bus = Bus::new(Ram::new(RAM).unwrap());
     // Every vector: skip the instruction that trapped (ELR + 4) and return.
@@ -193,6 +196,29 @@ fn machine(seed: u64, engine: Engine) -> (Cpu, Bus) {
     }
     cpu.set_sp(0x3_0000);
     cpu.set_pc(CODE);
+    if mmu {
+        // An identity map of the first GiB in one level-1 block (4K granule, T0SZ = 25),
+        // turned on by a prologue that then branches to the code: every access goes
+        // through the micro-TLBs and the walker.
+        bus.ram.write(TABLES, 8, 0b01 | (1 << 10));
+        cpu.set_xreg(0, 0xff); // MAIR attr 0: Normal write-back
+        cpu.set_xreg(1, 25 | (1 << 23)); // T0SZ = 25; EPD1: no TTBR1 walks
+        cpu.set_xreg(2, TABLES);
+        let prologue = [
+            0xd518_a200u32,                                                       // msr mair_el1, x0
+            0xd518_2041,                                                          // msr tcr_el1, x1
+            0xd518_2002,                                                          // msr ttbr0_el1, x2
+            0xd538_1003,                                                          // mrs x3, sctlr_el1
+            0xb240_0063,                                                          // orr x3, x3, #1
+            0xd518_1003,                                                          // msr sctlr_el1, x3
+            0xd503_3fdf,                                                          // isb
+            0x1400_0000 | (((CODE - MMU_PROLOGUE - 28) / 4) as u32 & 0x3ff_ffff), // b CODE
+        ];
+        for (i, w) in prologue.iter().enumerate() {
+            bus.ram.write(MMU_PROLOGUE + 4 * i as u64, 4, *w as u64);
+        }
+        cpu.set_pc(MMU_PROLOGUE);
+    }
     (cpu, bus)
 }
 
@@ -213,9 +239,9 @@ fn state(cpu: &Cpu) -> String {
 }
 
 /// Runs `engine` beside the interpreter; returns the engine's counters.
-fn lockstep(seed: u64, steps: usize, engine: Engine) -> bramble_cpu::Stats {
-    let (mut fast, mut fast_bus) = machine(seed, engine);
-    let (mut plain, mut plain_bus) = machine(seed, Engine::Interpreter);
+fn lockstep(seed: u64, steps: usize, engine: Engine, mmu: bool) -> bramble_cpu::Stats {
+    let (mut fast, mut fast_bus) = machine(seed, engine, mmu);
+    let (mut plain, mut plain_bus) = machine(seed, Engine::Interpreter, mmu);
     let mut budgets = Rng(seed.wrapping_mul(31) | 1);
     for step in 0..steps {
         let budget = 1 + budgets.below(48);
@@ -231,14 +257,14 @@ fn lockstep(seed: u64, steps: usize, engine: Engine) -> bramble_cpu::Stats {
     let ram_a = fast_bus.ram.slice(0, RAM).unwrap();
     let ram_b = plain_bus.ram.slice(0, RAM).unwrap();
     assert!(ram_a == ram_b, "{engine:?} seed {seed}: memory differs");
+    assert!(!mmu || fast.stats().tlb_walks > 0, "seed {seed}: the MMU never walked");
     fast.stats()
 }
 
-/// The engine's counters summed over the 24 seeds.
+/// The engine's counters summed over the 24 seeds, each run with the MMU off and on.
 fn all_seeds(engine: Engine) -> (u64, u64, u64) {
-    (1..=24)
-        .map(|seed| lockstep(seed * 0x9e37_79b9, 4000, engine))
-        .fold((0, 0, 0), |(t, c, i), s| (t + s.blocks_translated, c + s.blocks_compiled, i + s.code_invalidations))
+    let runs = (1..=24).flat_map(|seed| [false, true].map(|mmu| lockstep(seed * 0x9e37_79b9, 4000, engine, mmu)));
+    runs.fold((0, 0, 0), |(t, c, i), s| (t + s.blocks_translated, c + s.blocks_compiled, i + s.code_invalidations))
 }
 
 #[test]
