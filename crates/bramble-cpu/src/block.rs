@@ -126,6 +126,7 @@ pub(crate) static HANDLER_CALLS: [HandlerCall; Insn::VARIANTS] =
 /// A table entry: the block at physical address `pa` is `ops[start..start + len]`,
 /// dispatched `hits` times, and compiled to host code once it is hot.
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) struct Slot {
     pub(crate) pa: u64,
     pub(crate) start: u32,

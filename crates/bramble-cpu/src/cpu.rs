@@ -137,6 +137,8 @@ pub const JIT_THRESHOLD: u32 = 8;
 const EXCEPTION_LOOP_LIMIT: u32 = 16;
 
 /// One AArch64 processing element.
+// The JIT's fields are only read by the JIT, which exists on x86-64 hosts.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub struct Cpu {
     /// X0..X30; index 31 always reads zero (XZR) and writes to XZR land in index 32.
     pub(crate) x: [u64; 33],
