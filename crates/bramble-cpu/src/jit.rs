@@ -109,7 +109,8 @@ fn xs_off(r: Xs) -> Option<i32> {
 /// boot's wall time.) Only this module writes to it, and only code it assembled.
 #[derive(Debug)]
 pub(crate) struct CodeBuffer {
-    base: *mut u8,
+    /// The mapping's address (an integer, so the CPU that owns it stays `Send`).
+    base: usize,
     used: usize,
 }
 
@@ -144,7 +145,7 @@ impl CodeBuffer {
                 std::io::Error::last_os_error()
             ));
         }
-        Ok(Self { base: base.cast(), used: 0 })
+        Ok(Self { base: base as usize, used: 0 })
     }
 
     /// Forgets every compiled block (their entry points must be dropped first).
@@ -157,7 +158,7 @@ impl CodeBuffer {
         if self.used + MAX_BLOCK_BYTES > CODE_BYTES {
             return Err(CompileError::Full);
         }
-        let at = self.base as usize + self.used;
+        let at = self.base + self.used;
         let code = assemble(ops, at).map_err(CompileError::Failed)?;
         if code.len() > MAX_BLOCK_BYTES {
             return Err(CompileError::Failed(format!("a block took {} bytes of host code", code.len())));
@@ -180,7 +181,7 @@ impl Drop for CodeBuffer {
     fn drop(&mut self) {
         // SAFETY: `base` came from mmap of CODE_BYTES in `new` and is unmapped only here;
         // no compiled block can run after the cache that owns this buffer is dropped.
-        unsafe { libc::munmap(self.base.cast(), CODE_BYTES) };
+        unsafe { libc::munmap(self.base as *mut libc::c_void, CODE_BYTES) };
     }
 }
 
@@ -1168,6 +1169,13 @@ impl Emitter {
 #[cfg(test)]
 mod tests {
     use bramble_mem::{Bus, Ram};
+
+    /// A machine can move to another thread, compiled code and all.
+    #[test]
+    fn the_cpu_stays_send() {
+        fn send<T: Send>() {}
+        send::<Cpu>();
+    }
 
     use crate::{Cpu, Features, StopReason};
 
