@@ -194,16 +194,24 @@ fn inline(insn: &Insn) -> bool {
             DpImm::AndsImm { .. } | DpImm::Bitfield { .. } | DpImm::Extract { .. } => true,
             DpImm::Adr { .. } | DpImm::Adrp { .. } => true,
         },
-        Insn::DpReg(i) => matches!(
-            i,
-            DpReg::LogicShift { .. }
-                | DpReg::AddSubShift { .. }
-                | DpReg::AddSubExt { .. }
-                | DpReg::AddSubExtS { .. }
-                | DpReg::CondSel { .. }
-                | DpReg::CondCmpReg { .. }
-                | DpReg::CondCmpImm { .. }
-        ),
+        Insn::DpReg(i) => {
+            matches!(
+                i,
+                DpReg::LogicShift { .. }
+                    | DpReg::AddSubShift { .. }
+                    | DpReg::AddSubExt { .. }
+                    | DpReg::AddSubExtS { .. }
+                    | DpReg::CondSel { .. }
+                    | DpReg::CondCmpReg { .. }
+                    | DpReg::CondCmpImm { .. }
+                    | DpReg::Dp3 { .. }
+            ) || match *i {
+                // Shifts by register (not the divides); REV, REV32 and CLZ (not RBIT, REV16, CLS).
+                DpReg::Dp2 { opcode, .. } => opcode >= 8,
+                DpReg::Dp1 { opcode, .. } => matches!(opcode, 2..=4),
+                _ => false,
+            }
+        }
         Insn::Branch(b) => !matches!(b, Branch::Eret),
         Insn::System(System::Hint { crm, op2 }) => *crm != 0 || !matches!(op2, 2 | 3),
         Insn::System(System::Dmb { .. } | System::Dsb { .. }) => true,
@@ -560,6 +568,76 @@ impl Emitter {
             }
             DpReg::CondCmpImm { sf, cmp, imm5, cond, rn, nzcv } => {
                 self.cond_compare(sf, cmp, rn, None, imm5, cond, nzcv)
+            }
+            DpReg::Dp2 { sf, rm, opcode, rn, rd } => {
+                // x86 masks the count to the datasize as LSLV & co. do (amount mod 64/32).
+                self.load(sf, rn);
+                dynasm!(self.a ; mov rcx, QWORD [rbx + xread(rm)]);
+                match (sf, opcode) {
+                    (true, 8) => dynasm!(self.a ; shl rax, cl),
+                    (true, 9) => dynasm!(self.a ; shr rax, cl),
+                    (true, 10) => dynasm!(self.a ; sar rax, cl),
+                    (true, _) => dynasm!(self.a ; ror rax, cl),
+                    (false, 8) => dynasm!(self.a ; shl eax, cl),
+                    (false, 9) => dynasm!(self.a ; shr eax, cl),
+                    (false, 10) => dynasm!(self.a ; sar eax, cl),
+                    (false, _) => dynasm!(self.a ; ror eax, cl),
+                }
+                dynasm!(self.a ; mov QWORD [rbx + xwrite(rd)], rax);
+            }
+            DpReg::Dp1 { sf, opcode, rn, rd } => {
+                self.load(sf, rn);
+                match (opcode, sf) {
+                    // REV32: the bytes of each word reversed.
+                    (2, true) => dynasm!(self.a ; bswap rax ; ror rax, 32),
+                    (2 | 3, false) => dynasm!(self.a ; bswap eax),
+                    (3, true) => dynasm!(self.a ; bswap rax),
+                    // CLZ: 63 - (index of the top set bit); BSR leaves ZF for zero, and
+                    // 127 ^ 63 = 64 (63 ^ 31 = 32 in 32 bits).
+                    (_, true) => dynasm!(self.a ; mov ecx, 127 ; bsr rax, rax ; cmovz rax, rcx ; xor eax, 63),
+                    (_, false) => dynasm!(self.a ; mov ecx, 63 ; bsr eax, eax ; cmovz eax, ecx ; xor eax, 31),
+                }
+                dynasm!(self.a ; mov QWORD [rbx + xwrite(rd)], rax);
+            }
+            DpReg::Dp3 { sf, op31, rm, o0, ra, rn, rd } => {
+                match op31 {
+                    // MADD/MSUB: the low bits of the product, in the datasize.
+                    0 => dynasm!(self.a ; mov rax, QWORD [rbx + xread(rn)] ; imul rax, QWORD [rbx + xread(rm)]),
+                    // SMADDL/SMSUBL, UMADDL/UMSUBL: 32 x 32 -> 64.
+                    1 => dynasm!(self.a
+                        ; movsxd rax, DWORD [rbx + xread(rn)]
+                        ; movsxd rcx, DWORD [rbx + xread(rm)]
+                        ; imul rax, rcx
+                    ),
+                    5 => dynasm!(self.a
+                        ; mov eax, DWORD [rbx + xread(rn)]
+                        ; mov ecx, DWORD [rbx + xread(rm)]
+                        ; imul rax, rcx
+                    ),
+                    // SMULH/UMULH: the high half of the 128-bit product.
+                    2 => dynasm!(self.a
+                        ; mov rax, QWORD [rbx + xread(rn)]
+                        ; imul QWORD [rbx + xread(rm)]
+                        ; mov QWORD [rbx + xwrite(rd)], rdx
+                    ),
+                    _ => dynasm!(self.a
+                        ; mov rax, QWORD [rbx + xread(rn)]
+                        ; mul QWORD [rbx + xread(rm)]
+                        ; mov QWORD [rbx + xwrite(rd)], rdx
+                    ),
+                }
+                if matches!(op31, 0 | 1 | 5) {
+                    dynasm!(self.a ; mov rcx, QWORD [rbx + xread(ra)]);
+                    if o0 {
+                        dynasm!(self.a ; sub rcx, rax);
+                    } else {
+                        dynasm!(self.a ; add rcx, rax);
+                    }
+                    if !sf {
+                        dynasm!(self.a ; mov ecx, ecx);
+                    }
+                    dynasm!(self.a ; mov QWORD [rbx + xwrite(rd)], rcx);
+                }
             }
             DpReg::CondSel { sf, op, rm, cond, o2, rn, rd } => {
                 dynasm!(self.a ; mov rax, QWORD [rbx + xread(rn)] ; mov rcx, QWORD [rbx + xread(rm)]);

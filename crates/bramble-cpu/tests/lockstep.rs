@@ -40,8 +40,9 @@ impl Rng {
 
 /// (mask, value) of the fixed bits of the data-processing classes the JIT compiles inline:
 /// ADR/ADRP, add/sub immediate, logical immediate, move wide, bitfield, extract, logical
-/// and add/sub shifted or extended register, conditional compare and select.
-const INLINE_CLASSES: [(u32, u32); 10] = [
+/// and add/sub shifted or extended register, conditional compare and select, and the 1-,
+/// 2- and 3-source groups.
+const INLINE_CLASSES: [(u32, u32); 13] = [
     (0x1f00_0000, 0x1000_0000),
     (0x1f80_0000, 0x1100_0000),
     (0x1f80_0000, 0x1200_0000),
@@ -52,6 +53,9 @@ const INLINE_CLASSES: [(u32, u32); 10] = [
     (0x1f00_0000, 0x0b00_0000),
     (0x1fe0_0000, 0x1a40_0000),
     (0x1fe0_0000, 0x1a80_0000),
+    (0x5fe0_f000, 0x1ac0_2000), // data processing, 2 source: the shifts by register
+    (0x5fff_e000, 0x5ac0_0000), // data processing, 1 source (RBIT, REV*, CLZ, CLS)
+    (0x1f00_0000, 0x1b00_0000), // data processing, 3 source (multiplies)
 ];
 
 /// One random instruction for position `at` (a word index in the code).
