@@ -23,7 +23,7 @@
 //! and the cycle budget are checked after every instruction, exactly as the interpreter
 //! does, so both engines retire the same instructions at the same virtual times.
 //!
-//! On x86-64 hosts a block dispatched `Cpu::jit_threshold` times is compiled to host code
+//! On x86-64 hosts a block dispatched `JitContext::threshold` times is compiled to host code
 //! (`jit.rs`), which keeps this loop's behaviour exactly and hands back to it whatever it
 //! does not model.
 
@@ -83,7 +83,7 @@ macro_rules! handler_table {
 static HANDLERS: [Handler; Insn::VARIANTS] = bramble_decode::for_each_insn_variant!(handler_table);
 
 /// A handler as compiled code calls it: 0 when the instruction completed, 1 when it
-/// trapped (the trap is parked in `Cpu::jit_trap`).
+/// trapped (the trap is parked in `JitContext::trap`).
 #[cfg(target_arch = "x86_64")]
 pub(crate) type HandlerCall = extern "sysv64" fn(*mut Cpu, *mut Bus, *const Op) -> u32;
 
@@ -174,6 +174,11 @@ fn slot_index(pa: u64) -> usize {
     (pa >> 2) as usize & (SLOTS - 1)
 }
 
+/// A block's ops in the arena (empty if the range were ever out of it).
+fn ops_of(arena: &[Op], start: u32, len: u32) -> &[Op] {
+    arena.get(start as usize..start as usize + len as usize).unwrap_or_default()
+}
+
 /// Whether a block must end after `insn`.
 fn ends_block(insn: &Insn) -> bool {
     match insn {
@@ -222,7 +227,7 @@ impl BlockCache {
     /// the slot to run (compiled or not).
     #[cfg(target_arch = "x86_64")]
     #[inline(never)]
-    fn heat(&mut self, _bus: &mut Bus, pa: u64, threshold: u32, stats: &mut crate::cpu::Stats) -> Slot {
+    fn heat(&mut self, pa: u64, threshold: u32, stats: &mut crate::cpu::Stats) -> Slot {
         let i = slot_index(pa);
         let slot = &mut self.slots[i];
         slot.hits += 1;
@@ -235,13 +240,11 @@ impl BlockCache {
             Ok(code) => code,
             Err(()) => return slot,
         };
-        let start = slot.start as usize;
-        let ops = self.ops.get(start..start + slot.len as usize).unwrap_or_default();
-        match code.compile(ops) {
-            Ok(f) => {
+        match code.compile(ops_of(&self.ops, slot.start, slot.len)) {
+            Ok((f, entry_cycles)) => {
                 stats.blocks_compiled += 1;
                 self.slots[i].jit = Some(f);
-                self.slots[i].seg = crate::jit::entry_cycles(ops);
+                self.slots[i].seg = entry_cycles;
                 self.slots[i]
             }
             Err(CompileError::Full) => {
@@ -297,7 +300,8 @@ impl BlockCache {
 impl Cpu {
     /// The translator's run loop: dispatch a block, run it, repeat until the limit.
     pub(crate) fn run_blocks(&mut self, bus: &mut Bus, blocks: &mut BlockCache) -> Option<StopReason> {
-        (self.ram_base, self.ram_len, self.code_map) = bus.ram.low_raw();
+        let jit = &mut self.jit_ctx;
+        (jit.ram_base, jit.ram_len, jit.code_map) = bus.ram.low_raw();
         while self.cycles < self.limit {
             if bus.ram.code_was_written() || self.ic_all || !self.ic_pages.is_empty() {
                 self.apply_invalidations(bus, blocks);
@@ -331,23 +335,14 @@ impl Cpu {
             // Counted once a block is found: hits are lookups less blocks translated.
             self.stats.block_lookups += 1;
             #[cfg(target_arch = "x86_64")]
-            let stop = {
-                let slot = match slot.jit {
-                    None if self.jit_threshold != 0 => blocks.heat(bus, pa, self.jit_threshold, &mut self.stats),
-                    _ => slot,
-                };
-                let start = slot.start as usize;
-                let ops = blocks.ops.get(start..start + slot.len as usize).unwrap_or_default();
-                match slot.jit {
-                    Some(code) => self.run_jit(bus, blocks, pc, slot, code),
-                    None => self.exec_block(bus, pc, ops),
-                }
+            let slot = match slot.jit {
+                None if self.jit_ctx.threshold != 0 => blocks.heat(pa, self.jit_ctx.threshold, &mut self.stats),
+                _ => slot,
             };
-            #[cfg(not(target_arch = "x86_64"))]
-            let stop = {
-                let start = slot.start as usize;
-                let ops = blocks.ops.get(start..start + slot.len as usize).unwrap_or_default();
-                self.exec_block(bus, pc, ops)
+            let stop = match slot {
+                #[cfg(target_arch = "x86_64")]
+                Slot { jit: Some(code), .. } => self.run_jit(bus, blocks, pc, slot, code),
+                _ => self.exec_block(bus, pc, ops_of(&blocks.ops, slot.start, slot.len)),
             };
             if let Some(stop) = stop {
                 return Some(stop);
@@ -368,11 +363,11 @@ impl Cpu {
         slot: Slot,
         code: BlockFn,
     ) -> Option<StopReason> {
-        self.jit_pc = pc;
-        (self.jit_start, self.jit_len) = (slot.start, slot.len);
-        self.ops_base = blocks.ops.as_ptr() as usize;
-        self.slots_base = blocks.slots.as_ptr() as usize;
-        self.code_dirty = false;
+        let jit = &mut self.jit_ctx;
+        (jit.block_pc, jit.block_start, jit.block_len) = (pc, slot.start, slot.len);
+        jit.ops_base = blocks.ops.as_ptr() as usize;
+        jit.slots_base = blocks.slots.as_ptr() as usize;
+        jit.code_dirty = false;
         let first = blocks.ops.get(slot.start as usize..).map_or(std::ptr::null(), <[Op]>::as_ptr);
         // SAFETY: `code` was compiled from exactly this slot's ops (a slot's code and ops
         // are replaced together) and is still mapped (the code space is only reset
@@ -386,12 +381,12 @@ impl Cpu {
             return None;
         }
         // The block the code left from (the first, or one it chained to).
-        let (pc, start) = (self.jit_pc, self.jit_start as usize);
-        let ops = blocks.ops.get(start..start + self.jit_len as usize).unwrap_or_default();
+        let jit = &self.jit_ctx;
+        let (pc, ops) = (jit.block_pc, ops_of(&blocks.ops, jit.block_start, jit.block_len));
         let k = (r as u32 as usize).min(ops.len());
         if r & TRAPPED != 0 {
             self.insns += k as u64;
-            return match self.jit_trap.take() {
+            return match self.jit_ctx.trap.take() {
                 Some(Trap::Stop(s)) => {
                     self.retire();
                     self.exceptions_in_a_row = 0;

@@ -136,9 +136,33 @@ pub const JIT_THRESHOLD: u32 = 8;
 /// Exceptions in a row without a retired instruction before the CPU gives up.
 const EXCEPTION_LOOP_LIMIT: u32 = 16;
 
-/// One AArch64 processing element.
-// The JIT's fields are only read by the JIT, which exists on x86-64 hosts.
+/// The state the JIT shares with the CPU; compiled code reads and writes it at fixed
+/// offsets. Only the JIT reads most of it, and the JIT exists on x86-64 hosts only.
+#[derive(Debug, Default)]
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) struct JitContext {
+    /// Dispatches after which a block is compiled to host code (0: never, `--no-jit`).
+    pub(crate) threshold: u32,
+    /// The trap a handler called from compiled code raised, until the run loop takes it.
+    pub(crate) trap: Option<Trap>,
+    /// Low RAM's host address and length and the code map's host address
+    /// (`Ram::low_raw`), refreshed whenever blocks run, for compiled loads and stores.
+    pub(crate) ram_base: usize,
+    pub(crate) ram_len: u64,
+    pub(crate) code_map: usize,
+    /// A handler called from compiled code wrote translated code: blocks must not chain
+    /// until the run loop has dropped the stale ones.
+    pub(crate) code_dirty: bool,
+    /// The compiled block running (its PC, first op and length in the arena), kept up to
+    /// date when blocks chain, and the arena and block table they chain through.
+    pub(crate) block_pc: u64,
+    pub(crate) block_start: u32,
+    pub(crate) block_len: u32,
+    pub(crate) ops_base: usize,
+    pub(crate) slots_base: usize,
+}
+
+/// One AArch64 processing element.
 pub struct Cpu {
     /// X0..X30; index 31 always reads zero (XZR) and writes to XZR land in index 32.
     pub(crate) x: [u64; 33],
@@ -199,25 +223,8 @@ pub struct Cpu {
     /// IC maintenance since the last dispatch: pages named by IC IVAU, and IC IALLU.
     pub(crate) ic_pages: Vec<u64>,
     pub(crate) ic_all: bool,
-    /// Dispatches after which a block is compiled to host code (0: never, `--no-jit`).
-    pub(crate) jit_threshold: u32,
-    /// The trap a handler called from compiled code raised, until the run loop takes it.
-    pub(crate) jit_trap: Option<Trap>,
-    /// Low RAM's host address and length and the code map's host address
-    /// (`Ram::low_raw`), refreshed whenever blocks run, for compiled loads and stores.
-    pub(crate) ram_base: usize,
-    pub(crate) ram_len: u64,
-    pub(crate) code_map: usize,
-    /// A handler called from compiled code wrote translated code: blocks must not chain
-    /// until the run loop has dropped the stale ones.
-    pub(crate) code_dirty: bool,
-    /// The compiled block running (its PC, first op and length in the arena), kept up to
-    /// date when blocks chain, and the arena and block table they chain through.
-    pub(crate) jit_pc: u64,
-    pub(crate) jit_start: u32,
-    pub(crate) jit_len: u32,
-    pub(crate) ops_base: usize,
-    pub(crate) slots_base: usize,
+    /// What the JIT and its compiled code share with the CPU.
+    pub(crate) jit_ctx: JitContext,
     logged: HashSet<(u64, u32)>,
     pub(crate) stats: Stats,
     last_unimp: Option<(u64, u32, &'static str)>,
@@ -274,17 +281,10 @@ impl Cpu {
             blocks: Some(Box::default()),
             ic_pages: Vec::new(),
             ic_all: false,
-            jit_threshold: if cfg!(target_arch = "x86_64") { JIT_THRESHOLD } else { 0 },
-            jit_trap: None,
-            ram_base: 0,
-            ram_len: 0,
-            code_map: 0,
-            code_dirty: false,
-            jit_pc: 0,
-            jit_start: 0,
-            jit_len: 0,
-            ops_base: 0,
-            slots_base: 0,
+            jit_ctx: JitContext {
+                threshold: if cfg!(target_arch = "x86_64") { JIT_THRESHOLD } else { 0 },
+                ..JitContext::default()
+            },
             logged: HashSet::new(),
             stats: Stats::default(),
             last_unimp: None,
@@ -309,23 +309,23 @@ impl Cpu {
     /// Compiles a block once it has been dispatched `dispatches` times (0: never; 1:
     /// before its first run, which tests use to put every block through the JIT).
     pub fn set_jit_threshold(&mut self, dispatches: u32) {
-        self.jit_threshold = if cfg!(target_arch = "x86_64") { dispatches } else { 0 };
+        self.jit_ctx.threshold = if cfg!(target_arch = "x86_64") { dispatches } else { 0 };
     }
 
     /// Whether hot blocks are compiled to host code.
     pub fn jit(&self) -> bool {
-        self.jit_threshold != 0 && self.translate
+        self.jit_ctx.threshold != 0 && self.translate
     }
 
     /// Parks the trap of a handler called from compiled code: 0 if it completed. Notes
     /// whether it wrote translated code, which stops chaining.
     #[cfg(target_arch = "x86_64")]
     pub(crate) fn park(&mut self, r: ExecResult, bus: &Bus) -> u32 {
-        self.code_dirty |= bus.ram.code_was_written();
+        self.jit_ctx.code_dirty |= bus.ram.code_was_written();
         match r {
             Ok(()) => 0,
             Err(t) => {
-                self.jit_trap = Some(t);
+                self.jit_ctx.trap = Some(t);
                 1
             }
         }

@@ -18,7 +18,7 @@
 //!
 //! The generated function returns how many ops completed (the last one's `pc` and
 //! `next_pc` are in the CPU, its retirement is left to the caller), with [`TRAPPED`] set
-//! if the last one raised a trap, parked in `Cpu::jit_trap`.
+//! if the last one raised a trap, parked in `JitContext::trap`.
 
 use std::mem::{offset_of, size_of};
 
@@ -28,7 +28,8 @@ use dynasmrt::{dynasm, x64::X64Relocation, DynamicLabel, DynasmApi, DynasmLabelA
 
 use crate::alu::condition_holds;
 use crate::block::{Op, Slot, HANDLER_CALLS, SLOTS};
-use crate::cpu::{Cpu, Stats};
+use crate::cpu::{Cpu, JitContext, Stats};
+use crate::exec::ldst::{self, Op as LdstOp};
 use crate::mmu::{MicroTlb, MICRO_ENTRIES};
 
 /// A compiled block: (cpu, bus, the block's first op, the PC of its first instruction).
@@ -59,9 +60,9 @@ const NEXT_PC: i32 = offset_of!(Cpu, next_pc) as i32;
 const CYCLES: i32 = offset_of!(Cpu, cycles) as i32;
 const LIMIT: i32 = offset_of!(Cpu, limit) as i32;
 const TRANSLATE_ON: i32 = offset_of!(Cpu, translate_on) as i32;
-const RAM_BASE: i32 = offset_of!(Cpu, ram_base) as i32;
-const RAM_LEN: i32 = offset_of!(Cpu, ram_len) as i32;
-const CODE_MAP: i32 = offset_of!(Cpu, code_map) as i32;
+const RAM_BASE: i32 = (offset_of!(Cpu, jit_ctx) + offset_of!(JitContext, ram_base)) as i32;
+const RAM_LEN: i32 = (offset_of!(Cpu, jit_ctx) + offset_of!(JitContext, ram_len)) as i32;
+const CODE_MAP: i32 = (offset_of!(Cpu, jit_ctx) + offset_of!(JitContext, code_map)) as i32;
 const UTLB_READ: i32 = (offset_of!(Cpu, utlb) + offset_of!(MicroTlb, read)) as i32;
 const UTLB_WRITE: i32 = (offset_of!(Cpu, utlb) + offset_of!(MicroTlb, write)) as i32;
 // The micro-TLB probe reads an entry as (tag, page) at +0 and +8.
@@ -71,12 +72,12 @@ const OP_BYTES: i32 = size_of::<Op>() as i32;
 const INSNS: i32 = offset_of!(Cpu, insns) as i32;
 const EXCEPTIONS_IN_A_ROW: i32 = offset_of!(Cpu, exceptions_in_a_row) as i32;
 const BLOCK_LOOKUPS: i32 = (offset_of!(Cpu, stats) + offset_of!(Stats, block_lookups)) as i32;
-const CODE_DIRTY: i32 = offset_of!(Cpu, code_dirty) as i32;
-const JIT_PC: i32 = offset_of!(Cpu, jit_pc) as i32;
-const JIT_START: i32 = offset_of!(Cpu, jit_start) as i32;
-const JIT_LEN: i32 = offset_of!(Cpu, jit_len) as i32;
-const OPS_BASE: i32 = offset_of!(Cpu, ops_base) as i32;
-const SLOTS_BASE: i32 = offset_of!(Cpu, slots_base) as i32;
+const CODE_DIRTY: i32 = (offset_of!(Cpu, jit_ctx) + offset_of!(JitContext, code_dirty)) as i32;
+const JIT_PC: i32 = (offset_of!(Cpu, jit_ctx) + offset_of!(JitContext, block_pc)) as i32;
+const JIT_START: i32 = (offset_of!(Cpu, jit_ctx) + offset_of!(JitContext, block_start)) as i32;
+const JIT_LEN: i32 = (offset_of!(Cpu, jit_ctx) + offset_of!(JitContext, block_len)) as i32;
+const OPS_BASE: i32 = (offset_of!(Cpu, jit_ctx) + offset_of!(JitContext, ops_base)) as i32;
+const SLOTS_BASE: i32 = (offset_of!(Cpu, jit_ctx) + offset_of!(JitContext, slots_base)) as i32;
 const UTLB_FETCH: i32 = (offset_of!(Cpu, utlb) + offset_of!(MicroTlb, fetch)) as i32;
 const SLOT_PA: i32 = offset_of!(Slot, pa) as i32;
 const SLOT_START: i32 = offset_of!(Slot, start) as i32;
@@ -153,13 +154,14 @@ impl CodeBuffer {
         self.used = 0;
     }
 
-    /// Compiles a block and returns its entry point.
-    pub(crate) fn compile(&mut self, ops: &[Op]) -> Result<BlockFn, CompileError> {
+    /// Compiles a block; returns its entry point and the cycles of its first run of
+    /// non-call ops (what must fit below the limit before the code is entered).
+    pub(crate) fn compile(&mut self, ops: &[Op]) -> Result<(BlockFn, u32), CompileError> {
         if self.used + MAX_BLOCK_BYTES > CODE_BYTES {
             return Err(CompileError::Full);
         }
         let at = self.base + self.used;
-        let code = assemble(ops, at).map_err(CompileError::Failed)?;
+        let (code, entry_cycles) = assemble(ops, at).map_err(CompileError::Failed)?;
         if code.len() > MAX_BLOCK_BYTES {
             return Err(CompileError::Failed(format!("a block took {} bytes of host code", code.len())));
         }
@@ -173,7 +175,7 @@ impl CodeBuffer {
         // u64), assembled for this address, and it stays mapped and unchanged until
         // `reset`, before which the caller drops every entry point. x86 needs no
         // instruction-cache maintenance after the copy.
-        Ok(unsafe { std::mem::transmute::<usize, BlockFn>(at) })
+        Ok((unsafe { std::mem::transmute::<usize, BlockFn>(at) }, entry_cycles))
     }
 }
 
@@ -725,12 +727,6 @@ enum Cond {
     Nz,
 }
 
-/// The cycles of a block's first run of non-call ops: what must fit below the limit
-/// before its compiled code is entered.
-pub(crate) fn entry_cycles(ops: &[Op]) -> u32 {
-    ops.iter().take_while(|op| kind(&op.insn) != Kind::Call).map(|op| op.cost as u32).sum()
-}
-
 /// How an op is compiled.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -762,10 +758,8 @@ struct Access {
     rt2: Option<Xz>,
     /// Bytes per register.
     bytes: u8,
-    store: bool,
-    /// Sign-extend a load to 64 bits, or to 32 (zeroing the top half).
-    sx64: bool,
-    sx32: bool,
+    /// Store, load, or load sign-extended to 64 or 32 bits, as the interpreter reads it.
+    op: LdstOp,
     offset: Offset,
     /// Write `base + imm` back to Rn after the access.
     writeback: bool,
@@ -784,18 +778,9 @@ impl Access {
     fn of(insn: &Insn) -> Option<Self> {
         let Insn::LdSt(i) = insn else { return None };
         let reg = |size: u8, opc: u8, rn: Xs, rt: Xz, offset: Offset, writeback: bool| {
-            // PRFM (size 3, opc 2) goes to its handler.
-            (opc != 2 || size != 3).then_some(Access {
-                rn,
-                rt,
-                rt2: None,
-                bytes: 1 << size,
-                store: opc == 0,
-                sx64: opc == 2,
-                sx32: opc == 3,
-                offset,
-                writeback,
-            })
+            let op = ldst::op(size, opc);
+            // PRFM goes to its handler.
+            (op != LdstOp::Prefetch).then_some(Access { rn, rt, rt2: None, bytes: 1 << size, op, offset, writeback })
         };
         match *i {
             LdSt::LdstUimm { size, opc, rn, rt, off } => {
@@ -813,9 +798,11 @@ impl Access {
                 rt,
                 rt2: Some(rt2),
                 bytes: if opc == 2 { 8 } else { 4 },
-                store: !load,
-                sx64: opc == 1,
-                sx32: false,
+                op: match (load, opc) {
+                    (false, _) => LdstOp::Store,
+                    (true, 1) => LdstOp::LoadSx64,
+                    (true, _) => LdstOp::Load,
+                },
                 offset: Offset::Imm { imm: off as i32, post: idx == 1 },
                 writeback: idx == 1 || idx == 3,
             }),
@@ -829,11 +816,12 @@ impl Access {
     }
 }
 
-/// Assembles `ops` into a function that will run at `base`.
+/// Assembles `ops` into a function that will run at `base`; also returns the cycles of
+/// its first run of non-call ops.
 ///
 /// Registers: rbx the CPU, r12 the bus, r13 the block's first op, r14 the block's PC,
 /// r15 the cycle count (stored back before every call and exit).
-fn assemble(ops: &[Op], base: usize) -> Result<Vec<u8>, String> {
+fn assemble(ops: &[Op], base: usize) -> Result<(Vec<u8>, u32), String> {
     let mut a = VecAssembler::<X64Relocation>::new(base);
     let done = a.new_dynamic_label();
     let mut e = Emitter { a, done, exits: Vec::new(), chain: None };
@@ -922,7 +910,7 @@ fn assemble(ops: &[Op], base: usize) -> Result<Vec<u8>, String> {
         ; pop rbx
         ; ret
     );
-    e.a.finalize().map_err(|err| err.to_string())
+    Ok((e.a.finalize().map_err(|err| err.to_string())?, seg[0]))
 }
 
 impl Emitter {
@@ -1016,7 +1004,8 @@ impl Emitter {
             ; je =>phys
         );
         // rdx = the physical address through the micro-TLB: a (tag, page) pair per entry.
-        let table = if m.store { UTLB_WRITE } else { UTLB_READ };
+        let store = m.op == LdstOp::Store;
+        let table = if store { UTLB_WRITE } else { UTLB_READ };
         dynasm!(self.a
             ; shr rdx, 12
             ; mov ecx, edx
@@ -1037,7 +1026,7 @@ impl Emitter {
             ; mov r9, QWORD [rbx + RAM_BASE]
         );
         let b = m.bytes as i32;
-        if m.store {
+        if store {
             // Stores to lines holding translated code are reported by the slow path.
             dynasm!(self.a
                 ; mov rax, QWORD [rbx + CODE_MAP]
@@ -1084,16 +1073,16 @@ impl Emitter {
 
     /// rax = the value at host [r9 + rdx + at], extended as the access says.
     fn load_ram(&mut self, m: &Access, at: i32) {
-        match (m.bytes, m.sx64, m.sx32) {
-            (1, false, false) => dynasm!(self.a ; movzx eax, BYTE [r9 + rdx + at]),
-            (2, false, false) => dynasm!(self.a ; movzx eax, WORD [r9 + rdx + at]),
-            (4, false, false) => dynasm!(self.a ; mov eax, DWORD [r9 + rdx + at]),
-            (_, false, false) => dynasm!(self.a ; mov rax, QWORD [r9 + rdx + at]),
-            (1, true, _) => dynasm!(self.a ; movsx rax, BYTE [r9 + rdx + at]),
-            (2, true, _) => dynasm!(self.a ; movsx rax, WORD [r9 + rdx + at]),
-            (_, true, _) => dynasm!(self.a ; movsxd rax, DWORD [r9 + rdx + at]),
-            (1, _, true) => dynasm!(self.a ; movsx eax, BYTE [r9 + rdx + at]),
-            (_, _, true) => dynasm!(self.a ; movsx eax, WORD [r9 + rdx + at]),
+        match (m.bytes, m.op) {
+            (1, LdstOp::LoadSx64) => dynasm!(self.a ; movsx rax, BYTE [r9 + rdx + at]),
+            (2, LdstOp::LoadSx64) => dynasm!(self.a ; movsx rax, WORD [r9 + rdx + at]),
+            (_, LdstOp::LoadSx64) => dynasm!(self.a ; movsxd rax, DWORD [r9 + rdx + at]),
+            (1, LdstOp::LoadSx32) => dynasm!(self.a ; movsx eax, BYTE [r9 + rdx + at]),
+            (_, LdstOp::LoadSx32) => dynasm!(self.a ; movsx eax, WORD [r9 + rdx + at]),
+            (1, _) => dynasm!(self.a ; movzx eax, BYTE [r9 + rdx + at]),
+            (2, _) => dynasm!(self.a ; movzx eax, WORD [r9 + rdx + at]),
+            (4, _) => dynasm!(self.a ; mov eax, DWORD [r9 + rdx + at]),
+            (_, _) => dynasm!(self.a ; mov rax, QWORD [r9 + rdx + at]),
         }
     }
 

@@ -9,8 +9,8 @@ use crate::alu::{extend_reg, sext_bytes};
 use crate::cpu::{Cpu, ExecResult};
 
 /// What a load/store register instruction does with Rt, from (size, opc).
-#[derive(Clone, Copy)]
-enum Op {
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
     Store,
     Load,
     /// Load and sign-extend to 64 bits.
@@ -21,7 +21,7 @@ enum Op {
 }
 
 #[inline(always)]
-fn op(size: u8, opc: u8) -> Op {
+pub(crate) fn op(size: u8, opc: u8) -> Op {
     match opc {
         0 => Op::Store,
         1 => Op::Load,

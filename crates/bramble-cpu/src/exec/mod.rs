@@ -6,7 +6,7 @@ mod branch;
 mod dp_imm;
 mod dp_reg;
 pub(crate) mod fp;
-mod ldst;
+pub(crate) mod ldst;
 mod ldst_excl;
 pub(crate) mod simd;
 mod simd_ldst;
