@@ -4,10 +4,12 @@ bramble's rpi4b board, running the guest script baked into the initramfs
 (scripts/build-initramfs.sh: uname, /proc/cpuinfo, dmesg, a tmpfs, a file written with dd
 and checksummed, a line read from the console, /proc/interrupts) and powering off with `poweroff -f`.
 
-    boot_test.py IMAGE INITRD [--bramble PATH] [--timeout SECS] [--qemu]
+    boot_test.py IMAGE INITRD [--bramble PATH] [--timeout SECS] [--cpus N] [--qemu]
 
 Checks: exit code 0; no Oops, BUG, WARNING: or Kernel panic; the GIC, the arch timer at
-54 MHz, ttyAMA0 and PSCI reported; the checksum right; timer and UART interrupts counted.
+54 MHz, ttyAMA0 and PSCI reported; the checksum right; timer and UART interrupts counted;
+N CPUs brought up, `nproc` N, one pinned thread ran on each CPU, CPU 1 switched off and
+on again (hotplug through PSCI CPU_OFF / CPU_ON).
 With --qemu, boots the same kernel and initramfs under qemu-system-aarch64 -M virt -cpu
 cortex-a72 (same script) and prints both wall times and their ratio.
 Ends with `N passed, M failed`.
@@ -52,9 +54,33 @@ def run(cmd, timeout):
     return "".join(lines), code, time.time() - t0
 
 
-def checks(out, code):
+def irq_count(out, name):
+    """The total of a /proc/interrupts line over its CPU columns (0 if absent)."""
+    m = re.search(r"^\s*\d+:((?:\s+\d+)+)\s+GIC-0\s+" + name, out, re.M)
+    return sum(int(x) for x in m.group(1).split()) if m else 0
+
+
+def smp_checks(out, cpus):
+    brought = f"smp: Brought up 1 node, {cpus} CPU" in out
+    ran_on = set(re.findall(r"BRAMBLE-TEST: thread on cpu (\d+)", out))
+    checks = [
+        (f"{cpus} CPUs brought up", brought),
+        (f"nproc says {cpus}", f"BRAMBLE-TEST: nproc {cpus}" in out),
+        (f"a pinned thread ran on each of the {cpus} CPUs", ran_on == {str(i) for i in range(cpus)}),
+    ]
+    if cpus > 1:
+        want_off = "0" if cpus == 2 else f"0,2-{cpus - 1}" if cpus > 3 else "0,2"
+        checks += [
+            ("CPU 1 hotplugged off", f"BRAMBLE-TEST: online after cpu1 off: {want_off}" in out),
+            ("CPU 1 hotplugged on again", f"BRAMBLE-TEST: online after cpu1 on: 0-{cpus - 1}" in out
+             and "BRAMBLE-TEST: cpu1 runs again: cpu 1" in out),
+        ]
+    return checks
+
+
+def checks(out, code, cpus):
     cpuinfo = re.search(r"Features\s*:\s*(.*)", out)
-    return [
+    return smp_checks(out, cpus) + [
         ("exit code 0 (poweroff -f)", code == 0),
         ("no Oops/BUG/WARNING/panic", not re.search(r"Oops|BUG:|WARNING:|Kernel panic", out)),
         ("GIC-400 reported", "GIC: Using split EOI/Deactivate mode" in out or "Root IRQ handler: gic_handle_irq" in out),
@@ -67,8 +93,8 @@ def checks(out, code):
         ("tmpfs mounted", "tmpfs /mnt/tmp tmpfs" in out),
         ("console input read by the guest", "BRAMBLE-TEST: read 'hello from the host'" in out),
         ("dd | sha256sum right", f"BRAMBLE-TEST: sha256 {ZERO_SHA}" in out),
-        ("timer interrupts counted", re.search(r"^\s*\d+:\s+[1-9]\d*\s+GIC-0\s+27 Level\s+arch_timer", out, re.M) is not None),
-        ("UART interrupts counted", re.search(r"^\s*\d+:\s+[1-9]\d*\s+GIC-0\s+153 Level\s+uart-pl011", out, re.M) is not None),
+        ("timer interrupts counted", irq_count(out, r"27 Level\s+arch_timer") > 0),
+        ("UART interrupts counted", irq_count(out, r"153 Level\s+uart-pl011") > 0),
     ]
 
 
@@ -80,19 +106,20 @@ def main():
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--qemu", action="store_true", help="also time the boot under qemu-system-aarch64")
     ap.add_argument("--log", help="write bramble's console output here")
+    ap.add_argument("--cpus", type=int, default=4, help="cores for bramble (and -smp for QEMU)")
     args = ap.parse_args()
     cmd = [args.bramble, "run", "--kernel", args.image, "--initrd", args.initrd, "--mem", "1G",
-           "--append", APPEND, "--timeout", str(int(args.timeout))]
+           "--cpus", str(args.cpus), "--append", APPEND, "--timeout", str(int(args.timeout))]
     out, code, secs = run(cmd, args.timeout + 30)
     if args.log:
         with open(args.log, "w") as f:
             f.write(out)
     passed = failed = 0
-    for name, ok in checks(out, code):
+    for name, ok in checks(out, code, args.cpus):
         print(f"  {'ok  ' if ok else 'FAIL'} {name}")
         passed += ok
         failed += not ok
-    print(f"bramble: boot to poweroff in {secs:.2f} s (exit {code})")
+    print(f"bramble --cpus {args.cpus}: boot to poweroff in {secs:.2f} s (exit {code})")
     # `reboot -f` in the guest: PSCI SYSTEM_RESET ends the run under --no-reboot.
     rcmd = [args.bramble, "run", "--kernel", args.image, "--initrd", args.initrd, "--mem", "1G", "--no-reboot",
             "--append", "console=ttyAMA0 bramble.reboot", "--timeout", str(int(args.timeout))]
@@ -106,12 +133,12 @@ def main():
         print("--- last 40 lines of the console ---")
         print("\n".join(out.splitlines()[-40:]))
     if args.qemu:
-        qcmd = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72", "-m", "1G", "-nographic",
+        qcmd = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72", "-smp", str(args.cpus), "-m", "1G", "-nographic",
                 "-monitor", "none", "-no-reboot", "-kernel", args.image, "-initrd", args.initrd,
                 "-append", APPEND]
         qout, qcode, qsecs = run(qcmd, args.timeout)
         ok = "BRAMBLE-TEST: end" in qout
-        print(f"qemu-system-aarch64 -M virt -cpu cortex-a72: {qsecs:.2f} s ({'script ran' if ok else 'script did not finish'})")
+        print(f"qemu-system-aarch64 -M virt -cpu cortex-a72 -smp {args.cpus}: {qsecs:.2f} s ({'script ran' if ok else 'script did not finish'})")
         print(f"ratio bramble/qemu: {secs / qsecs:.2f}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

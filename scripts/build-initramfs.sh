@@ -8,7 +8,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${BRAMBLE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bramble}
 # The file name carries the layout version: bump it when /init changes.
-out="$cache/initramfs-busybox-v4.cpio"
+out="$cache/initramfs-busybox-v5.cpio"
 if [ -s "$out" ]; then echo "$out"; exit 0; fi
 "$here/fetch-kernel.sh" >/dev/null  # enables the arm64 architecture if needed
 work=$(mktemp -d)
@@ -51,6 +51,25 @@ grep -E 'tmpfs /mnt/tmp' /proc/mounts
 read -r line
 echo "BRAMBLE-TEST: read '$line'"
 cat /proc/interrupts
+# Every core: one busy thread pinned to each, reporting the CPU it ran on (field 39 of
+# /proc/self/stat, for the cat it runs, which inherits the affinity).
+n=$(nproc)
+echo "BRAMBLE-TEST: nproc $n"
+i=0
+while [ "$i" -lt "$n" ]; do
+  taskset -c "$i" sh -c 'x=0; while [ $x -lt 3000 ]; do x=$((x+1)); done
+    set -- $(cat /proc/self/stat); shift 38; echo "BRAMBLE-TEST: thread on cpu $1"' &
+  i=$((i+1))
+done
+wait
+# CPU hotplug: core 1 off (PSCI CPU_OFF) and on again (CPU_ON).
+if [ -e /sys/devices/system/cpu/cpu1/online ]; then
+  echo 0 > /sys/devices/system/cpu/cpu1/online
+  echo "BRAMBLE-TEST: online after cpu1 off: $(cat /sys/devices/system/cpu/online)"
+  echo 1 > /sys/devices/system/cpu/cpu1/online
+  echo "BRAMBLE-TEST: online after cpu1 on: $(cat /sys/devices/system/cpu/online)"
+  taskset -c 1 sh -c 'set -- $(cat /proc/self/stat); shift 38; echo "BRAMBLE-TEST: cpu1 runs again: cpu $1"'
+fi
 echo "BRAMBLE-TEST: end"
 TEST
 python3 "$here/mkcpio.py" "$root" "$out.tmp" && mv "$out.tmp" "$out"

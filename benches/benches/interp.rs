@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use bramble_cpu::{Cpu, Features};
-use bramble_mem::{Bus, MmioDevice, Ram};
+use bramble_mem::{Access, Bus, MmioDevice, Ram};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 /// Sets up the loop's registers, then falls into bramble_benches::INTEGER_LOOP_BODY.
@@ -41,10 +41,10 @@ fn machine(mmu: bool) -> (Cpu, Bus) {
 /// A register file behind the bus, for the MMIO loop.
 struct Scratch([u32; 4]);
 impl MmioDevice for Scratch {
-    fn read(&mut self, offset: u64, _size: u8) -> u64 {
+    fn read(&mut self, _: Access, offset: u64, _size: u8) -> u64 {
         self.0[(offset as usize / 4) & 3] as u64
     }
-    fn write(&mut self, offset: u64, _size: u8, value: u64) {
+    fn write(&mut self, _: Access, offset: u64, _size: u8, value: u64) {
         self.0[(offset as usize / 4) & 3] = value as u32;
     }
 }

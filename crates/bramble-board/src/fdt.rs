@@ -5,7 +5,7 @@
 
 use vm_fdt::{FdtWriter, FdtWriterResult};
 
-use crate::memmap::{GIC_CPU, GIC_DIST, UART0};
+use crate::memmap::{DeviceInfo, Model, DEVICES, GIC_CPU, UART0};
 
 const PHANDLE_GIC: u32 = 1;
 const PHANDLE_CLK_UART: u32 = 2;
@@ -16,8 +16,6 @@ const GIC_SPI: u32 = 0;
 const GIC_PPI: u32 = 1;
 const IRQ_TYPE_LEVEL_HIGH: u32 = 4;
 const IRQ_TYPE_LEVEL_LOW: u32 = 8;
-/// PPI CPU mask for one core, in the flags cell.
-const PPI_CPU_MASK: u32 = 0x100;
 
 /// The GIC-400's virtualization interface windows (GICH, GICV), listed in the device tree
 /// as on the Pi 4 but not modelled: only KVM at EL2 would touch them.
@@ -34,6 +32,8 @@ pub struct FdtConfig {
     pub initrd: Option<(u64, u64)>,
     /// PSCI conduit: "hvc" or "smc".
     pub psci_method: &'static str,
+    /// How many cores: `cpu@0` .. `cpu@{n-1}`.
+    pub cpus: usize,
 }
 
 fn reg(base: u64, size: u64) -> Vec<u64> {
@@ -41,12 +41,13 @@ fn reg(base: u64, size: u64) -> Vec<u64> {
 }
 
 /// The device tree `bramble run` gives a Linux Image by default, for `bramble dtb`.
-pub fn default_for(mem: u64) -> FdtWriterResult<Vec<u8>> {
+pub fn default_for(mem: u64, cpus: usize) -> FdtWriterResult<Vec<u8>> {
     build(&FdtConfig {
         memory: bramble_mem::Ram::layout(mem),
         bootargs: crate::machine::DEFAULT_BOOTARGS.to_string(),
         initrd: None,
         psci_method: "hvc",
+        cpus,
     })
 }
 
@@ -62,12 +63,18 @@ pub fn build(cfg: &FdtConfig) -> FdtWriterResult<Vec<u8>> {
     aliases(&mut f)?;
     chosen(&mut f, cfg)?;
     memory(&mut f, cfg)?;
-    cpus(&mut f)?;
+    cpus(&mut f, cfg.cpus)?;
     psci(&mut f, cfg)?;
-    timer(&mut f)?;
-    gic(&mut f)?;
+    timer(&mut f, cfg.cpus)?;
     clocks(&mut f)?;
-    uart(&mut f)?;
+    for dev in DEVICES {
+        match dev.model {
+            Model::GicDistributor => gic(&mut f, dev, cfg.cpus)?,
+            // Part of the GIC's node.
+            Model::GicCpuInterface => {}
+            Model::Pl011 => uart(&mut f, dev)?,
+        }
+    }
     f.end_node(root)?;
     f.finish()
 }
@@ -98,17 +105,26 @@ fn memory(f: &mut FdtWriter, cfg: &FdtConfig) -> FdtWriterResult<()> {
     f.end_node(n)
 }
 
-fn cpus(f: &mut FdtWriter) -> FdtWriterResult<()> {
-    let n = f.begin_node("cpus")?;
+/// The cores as on the Pi 4 (reg = MPIDR Aff0), brought up through PSCI rather than the
+/// Pi's spin table, as with the Pi's own upstream DT and firmware PSCI stubs.
+fn cpus(f: &mut FdtWriter, n: usize) -> FdtWriterResult<()> {
+    let node = f.begin_node("cpus")?;
     f.property_u32("#address-cells", 1)?;
     f.property_u32("#size-cells", 0)?;
-    let c = f.begin_node("cpu@0")?;
-    f.property_string("device_type", "cpu")?;
-    f.property_string("compatible", "arm,cortex-a72")?;
-    f.property_u32("reg", 0)?;
-    f.property_string("enable-method", "psci")?;
-    f.end_node(c)?;
-    f.end_node(n)
+    for i in 0..n {
+        let c = f.begin_node(&format!("cpu@{i}"))?;
+        f.property_string("device_type", "cpu")?;
+        f.property_string("compatible", "arm,cortex-a72")?;
+        f.property_u32("reg", i as u32)?;
+        f.property_string("enable-method", "psci")?;
+        f.end_node(c)?;
+    }
+    f.end_node(node)
+}
+
+/// The PPI CPU mask field of an interrupt specifier: one bit per core (bits 15:8).
+fn ppi_cpu_mask(cpus: usize) -> u32 {
+    ((1u32 << cpus.clamp(1, 8)) - 1) << 8
 }
 
 fn psci(f: &mut FdtWriter, cfg: &FdtConfig) -> FdtWriterResult<()> {
@@ -118,30 +134,30 @@ fn psci(f: &mut FdtWriter, cfg: &FdtConfig) -> FdtWriterResult<()> {
     f.end_node(n)
 }
 
-fn timer(f: &mut FdtWriter) -> FdtWriterResult<()> {
+fn timer(f: &mut FdtWriter, cpus: usize) -> FdtWriterResult<()> {
     let n = f.begin_node("timer")?;
     f.property_string("compatible", "arm,armv8-timer")?;
     // Secure phys (PPI 13), non-secure phys (14), virtual (11), hypervisor (10).
-    let flags = PPI_CPU_MASK | IRQ_TYPE_LEVEL_LOW;
+    let flags = ppi_cpu_mask(cpus) | IRQ_TYPE_LEVEL_LOW;
     let cells: Vec<u32> = [13, 14, 11, 10].iter().flat_map(|&ppi| [GIC_PPI, ppi, flags]).collect();
     f.property_array_u32("interrupts", &cells)?;
     f.property_null("always-on")?;
     f.end_node(n)
 }
 
-fn gic(f: &mut FdtWriter) -> FdtWriterResult<()> {
-    let n = f.begin_node(&format!("interrupt-controller@{:x}", GIC_DIST.base))?;
+fn gic(f: &mut FdtWriter, dist: &DeviceInfo, cpus: usize) -> FdtWriterResult<()> {
+    let n = f.begin_node(&format!("interrupt-controller@{:x}", dist.base))?;
     f.property_string("compatible", "arm,gic-400")?;
     f.property_null("interrupt-controller")?;
     f.property_u32("#interrupt-cells", 3)?;
     f.property_u32("#address-cells", 0)?;
-    let mut cells = reg(GIC_DIST.base, GIC_DIST.size);
+    let mut cells = reg(dist.base, dist.size);
     cells.extend(reg(GIC_CPU.base, GIC_CPU.size));
     cells.extend(reg(GIC_HYP.0, GIC_HYP.1));
     cells.extend(reg(GIC_VCPU.0, GIC_VCPU.1));
     f.property_array_u64("reg", &cells)?;
     // The maintenance interrupt (PPI 9).
-    f.property_array_u32("interrupts", &[GIC_PPI, 9, PPI_CPU_MASK | IRQ_TYPE_LEVEL_HIGH])?;
+    f.property_array_u32("interrupts", &[GIC_PPI, 9, ppi_cpu_mask(cpus) | IRQ_TYPE_LEVEL_HIGH])?;
     f.property_phandle(PHANDLE_GIC)?;
     f.end_node(n)
 }
@@ -158,11 +174,11 @@ fn clocks(f: &mut FdtWriter) -> FdtWriterResult<()> {
     Ok(())
 }
 
-fn uart(f: &mut FdtWriter) -> FdtWriterResult<()> {
-    let n = f.begin_node(&format!("serial@{:x}", UART0.base))?;
+fn uart(f: &mut FdtWriter, dev: &DeviceInfo) -> FdtWriterResult<()> {
+    let n = f.begin_node(&format!("serial@{:x}", dev.base))?;
     f.property_string_list("compatible", vec!["arm,pl011".into(), "arm,primecell".into()])?;
-    f.property_array_u64("reg", &reg(UART0.base, UART0.size))?;
-    if let Some(spi) = UART0.spi {
+    f.property_array_u64("reg", &reg(dev.base, dev.size))?;
+    if let Some(spi) = dev.spi {
         f.property_array_u32("interrupts", &[GIC_SPI, spi, IRQ_TYPE_LEVEL_HIGH])?;
     }
     f.property_array_u32("clocks", &[PHANDLE_CLK_UART, PHANDLE_CLK_APB])?;
@@ -183,6 +199,7 @@ mod tests {
             bootargs: "console=ttyAMA0".into(),
             initrd: Some((0x400_0000, 0x410_0000)),
             psci_method: "hvc",
+            cpus: 4,
         };
         let dtb = build(&cfg).unwrap();
         assert_eq!(&dtb[..4], &[0xd0, 0x0d, 0xfe, 0xed], "FDT magic");
@@ -192,5 +209,23 @@ mod tests {
         {
             assert!(text.contains(needle), "{needle}");
         }
+        let tree = crate::fdt_parse::parse(&dtb).unwrap();
+        let cpus: Vec<_> = tree
+            .root
+            .children
+            .iter()
+            .find(|n| n.name == "cpus")
+            .unwrap()
+            .children
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        assert_eq!(cpus, ["cpu@0", "cpu@1", "cpu@2", "cpu@3"]);
+    }
+
+    #[test]
+    fn ppi_masks_name_every_core() {
+        assert_eq!(ppi_cpu_mask(1), 0x100);
+        assert_eq!(ppi_cpu_mask(4), 0xf00);
     }
 }

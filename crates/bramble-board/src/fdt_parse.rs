@@ -200,8 +200,14 @@ mod tests {
     use crate::fdt::{build, FdtConfig};
 
     fn sample() -> Vec<u8> {
-        build(&FdtConfig { memory: vec![(0, 1 << 30)], bootargs: "a=b".into(), initrd: None, psci_method: "hvc" })
-            .unwrap()
+        build(&FdtConfig {
+            memory: vec![(0, 1 << 30)],
+            bootargs: "a=b".into(),
+            initrd: None,
+            psci_method: "hvc",
+            cpus: 1,
+        })
+        .unwrap()
     }
 
     #[test]

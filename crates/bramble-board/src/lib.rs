@@ -11,4 +11,5 @@ pub mod semihosting;
 
 pub use bramble_cpu::{Features, Stats, CPU_HZ, JIT_THRESHOLD};
 pub use loader::{load_kernel, ImageHeader, LoadError, Loaded, LoadedKind};
-pub use machine::{BoxedInput, Clock, Config, Exit, Machine, MachineError, SharedOut};
+pub use machine::{BoxedInput, Clock, Config, CoreState, CoreStats, Exit, Machine, MachineError, SharedOut, QUANTUM};
+pub use memmap::MAX_CPUS;

@@ -1,4 +1,14 @@
-//! The machine: CPU, bus and devices wired per the memory map, and the run loop.
+//! The machine: N cores, the bus and the devices wired from the memory map's table, the
+//! device event queue, and the deterministic run loop.
+//!
+//! Scheduling: all cores run on one host thread and take turns in rounds. A round covers
+//! the same stretch of virtual time for every core (`quantum` cycles, less if a device
+//! event is due sooner); each core runs its share in turn, core 0 first, so the same
+//! inputs give the same interleaving in every engine. What one core does to the others
+//! (SGIs, TLBI ... IS, SEV, stores to another's exclusive reservation) reaches them
+//! before they next run. A core in WFI or WFE with nothing to wake it costs no host time,
+//! and when every core waits, virtual time jumps to the next event. docs/smp.md has the
+//! details, and how a thread per core would fit.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -7,18 +17,25 @@ use std::rc::Rc;
 
 use bramble_cpu::{Cpu, Features, StopReason};
 use bramble_devices::{Gic400, Pl011, SerialInput, SerialOutput};
-use bramble_mem::{Bus, BusError, IrqLine, MmioDevice, Ram, RamError};
+use bramble_mem::{Access, Bus, BusError, EventQueue, EventTarget, IrqLine, MmioDevice, Ram, RamError};
 use thiserror::Error;
 
 use crate::fdt::{self, FdtConfig};
 use crate::fdt_parse;
 use crate::loader::{load_kernel, place, LoadError, Loaded, LoadedKind};
-use crate::memmap::{GIC_CPU, GIC_DIST, UART0};
+use crate::memmap::{Model, DEVICES, MAX_CPUS, SPIN_TABLE};
 use crate::psci;
 use crate::semihosting::{self, Console, Outcome};
 
-/// Instructions per slice between device polls and host checks.
+/// Instructions between host checks (console input, --timeout), and the round length of
+/// a one-core machine (nothing to interleave with).
 const SLICE: u64 = 1 << 20;
+/// Cycles of virtual time per round on a multi-core machine (`--quantum`): short enough
+/// that an IPI or a lock handed to another core is seen within about 11 us of guest time,
+/// long enough that taking turns costs little.
+pub const QUANTUM: u64 = 16_384;
+/// The granule a reservation covers, as the cores report it.
+const GRANULE: usize = 64;
 /// How long an idle CPU with no timer armed sleeps before looking for input again.
 const IDLE_POLL: std::time::Duration = std::time::Duration::from_millis(1);
 
@@ -54,6 +71,10 @@ pub struct Config {
     /// Console input read from this file and typed at deterministic points
     /// (`--serial-input`): a line at a time, whenever the guest waits for input.
     pub serial_input: Option<PathBuf>,
+    /// Cores (1..=4, `--cpus`).
+    pub cpus: usize,
+    /// Cycles per round when several cores take turns (`--quantum`; 0: [`QUANTUM`]).
+    pub quantum: u64,
 }
 
 /// How virtual time relates to host time. The choice never changes what an instruction
@@ -127,6 +148,8 @@ pub enum MachineError {
     Dtb { path: PathBuf, reason: String },
     #[error("{path}: cannot read the serial input: {reason}")]
     SerialInput { path: PathBuf, reason: String },
+    #[error("{0} CPUs asked for; the board has 1 to {MAX_CPUS}")]
+    Cpus(usize),
 }
 
 /// Why the machine stopped.
@@ -142,8 +165,8 @@ pub enum Exit {
     PowerOff,
     /// The guest asked for a reset (PSCI SYSTEM_RESET).
     Reset,
-    /// The CPU can make no progress.
-    Stuck { pc: u64, esr: u64, unimp: Option<(u64, u32, &'static str)> },
+    /// A core can make no progress.
+    Stuck { cpu: usize, pc: u64, esr: u64, unimp: Option<(u64, u32, &'static str)> },
 }
 
 /// A byte sink shared by the UART and semihosting so their output interleaves in order.
@@ -187,11 +210,11 @@ type Uart = Pl011<SharedOut, InputAdapter>;
 /// Lets the board keep a handle on a device the bus owns.
 struct Shared<T>(Rc<RefCell<T>>);
 impl<T: MmioDevice> MmioDevice for Shared<T> {
-    fn read(&mut self, offset: u64, size: u8) -> u64 {
-        self.0.borrow_mut().read(offset, size)
+    fn read(&mut self, at: Access, offset: u64, size: u8) -> u64 {
+        self.0.borrow_mut().read(at, offset, size)
     }
-    fn write(&mut self, offset: u64, size: u8, value: u64) {
-        self.0.borrow_mut().write(offset, size, value)
+    fn write(&mut self, at: Access, offset: u64, size: u8, value: u64) {
+        self.0.borrow_mut().write(at, offset, size, value)
     }
 }
 
@@ -211,52 +234,154 @@ impl Console for SemihostingConsole<'_> {
     }
 }
 
+/// A core's power and wait state, as the scheduler sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoreState {
+    /// Running instructions.
+    Running,
+    /// In WFI (or a PSCI CPU_SUSPEND), until an interrupt is asserted.
+    Wfi,
+    /// In WFE, until a wake-up event.
+    Wfe,
+    /// Powered off (PSCI CPU_OFF, or not yet CPU_ON'd).
+    Off,
+    /// Held by the firmware until its spin-table slot names an entry point (bare-metal
+    /// images started at EL3).
+    Parked,
+}
+
+/// One core and what the board keeps about it.
+#[derive(Debug)]
+pub struct Core {
+    pub cpu: Cpu,
+    pub state: CoreState,
+    /// PSCI CPU_SUSPEND to a powerdown state: where the core resumes, (EL, entry, x0).
+    resume: Option<(u8, u64, u64)>,
+    /// The global monitor: the granule this core holds a reservation on and its bytes
+    /// when the core last ran. Another core's store shows as a difference (IMPDEF: a
+    /// store of the same bytes goes unseen, as with QEMU's compare-and-swap exclusives).
+    reservation: Option<(u64, [u8; GRANULE])>,
+    /// The timer output levels last given to the GIC.
+    timer_levels: [bool; 4],
+}
+
+impl Core {
+    /// Whether PSCI counts the core as on.
+    fn is_on(&self) -> bool {
+        matches!(self.state, CoreState::Running | CoreState::Wfi | CoreState::Wfe)
+    }
+}
+
+/// Per-core figures for `--stats`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CoreStats {
+    pub insns: u64,
+    pub cycles: u64,
+    pub idle_cycles: u64,
+    pub exceptions: u64,
+    pub interrupts: u64,
+    /// SGIs (inter-processor interrupts) the core acknowledged.
+    pub ipis: u64,
+}
+
 /// The rpi4b machine.
 pub struct Machine {
-    pub cpu: Cpu,
+    pub cores: Vec<Core>,
     pub bus: Bus,
     pub loaded: Loaded,
     uart: Rc<RefCell<Uart>>,
     gic: Rc<RefCell<Gic400>>,
+    events: EventQueue,
+    /// Who each event target number calls.
+    targets: Vec<Rc<RefCell<dyn EventTarget>>>,
+    /// The shared translated-code cache, while no core holds it.
+    code: Option<bramble_cpu::CodeCache>,
     out: SharedOut,
     err: SharedOut,
     max_insns: Option<u64>,
     clock: Clock,
+    quantum: u64,
+    /// Virtual time (cycles) at the start of the current round: every core is there or
+    /// past it.
+    now: u64,
+    /// The highest virtual time any core read the counter at (see `Cpu::set_counter_floor`).
+    counter_floor: u64,
+    /// The boot exception level, at which spin-table releases start a core.
+    boot_el: u8,
+    /// Whether parked cores watch the spin table (off when the image covers it).
+    spin_table: bool,
     /// `--serial-input`: the bytes and how many have been typed.
     script: Option<(Vec<u8>, usize)>,
 }
 
 impl std::fmt::Debug for Machine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Machine").field("cpu", &self.cpu).field("bus", &self.bus).finish()
+        let cpus: Vec<_> = self.cores.iter().map(|c| (&c.cpu, c.state)).collect();
+        f.debug_struct("Machine").field("cores", &cpus).field("bus", &self.bus).finish()
     }
 }
 
+/// What a core's turn in a round ended with.
+enum Turn {
+    /// The core reached the end of the round or waits; `ran` says whether it executed
+    /// anything.
+    Done {
+        ran: bool,
+    },
+    Exit(Exit),
+}
+
 impl Machine {
-    /// Builds the board, loads the kernel and resets the CPU to its entry.
+    /// Builds the board, loads the kernel and resets the cores: core 0 at the image's
+    /// entry, the others off (PSCI) or parked (spin table).
     pub fn new(cfg: &Config, out: SharedOut, err: SharedOut, input: BoxedInput) -> Result<Self, MachineError> {
+        if !(1..=MAX_CPUS).contains(&cfg.cpus) {
+            return Err(MachineError::Cpus(cfg.cpus));
+        }
         let mut bus = Bus::new(Ram::new(cfg.mem)?);
-        let gic = Rc::new(RefCell::new(Gic400::new(1)));
-        bus.add(GIC_DIST.name, GIC_DIST.base, GIC_DIST.size, Gic400::distributor(&gic))?;
-        bus.add(GIC_CPU.name, GIC_CPU.base, GIC_CPU.size, Gic400::cpu_interface(&gic))?;
-        let uart_irq = IrqLine::new();
+        let signal = bus.irq_signal();
+        let gic = Rc::new(RefCell::new(Gic400::new(cfg.cpus)));
+        gic.borrow_mut().set_signal(signal.clone());
+        let uart_irq = IrqLine::with_signal(signal.clone());
         let uart = Rc::new(RefCell::new(Pl011::new(out.clone(), InputAdapter(input), uart_irq.clone())));
-        bus.add(UART0.name, UART0.base, UART0.size, Box::new(Shared(uart.clone())))?;
-        if let Some(spi) = UART0.spi {
-            gic.borrow_mut().connect(0, 32 + spi, uart_irq);
+        for dev in DEVICES {
+            let model: Box<dyn MmioDevice> = match dev.model {
+                Model::GicDistributor => Gic400::distributor(&gic),
+                Model::GicCpuInterface => Gic400::cpu_interface(&gic),
+                Model::Pl011 => Box::new(Shared(uart.clone())),
+            };
+            bus.add(dev.name, dev.base, dev.size, model)?;
+            if let (Some(spi), Model::Pl011) = (dev.spi, dev.model) {
+                gic.borrow_mut().connect(0, 32 + spi, uart_irq.clone());
+            }
         }
         let loaded = load_kernel(&cfg.kernel, &mut bus, cfg.load_addr)?;
         let is_linux = matches!(loaded.kind, LoadedKind::Image(_));
         let boot_el = cfg.boot_el.unwrap_or(if is_linux { 1 } else { 3 });
-        let mut cpu = Cpu::new(cfg.features, boot_el);
-        cpu.set_cpu_hz(cfg.cpu_hz);
-        cpu.set_translate(cfg.translate);
-        cpu.set_jit_threshold(cfg.jit_threshold);
-        cpu.set_semihosting(cfg.semihosting);
         let (hvc, smc) = psci_conduit(boot_el);
-        cpu.set_firmware_calls(hvc, smc);
-        cpu.set_stop_on_device_access(true);
-        cpu.set_pc(loaded.entry);
+        let mut cores = Vec::with_capacity(cfg.cpus);
+        for n in 0..cfg.cpus {
+            let mut cpu = Cpu::new(cfg.features, boot_el);
+            cpu.set_core_id(n as u8);
+            cpu.set_cpu_hz(cfg.cpu_hz);
+            cpu.set_translate(cfg.translate);
+            cpu.set_jit_threshold(cfg.jit_threshold);
+            cpu.set_semihosting(cfg.semihosting);
+            cpu.set_firmware_calls(hvc, smc);
+            cpu.set_stop_on_device_access(true);
+            let state = match n {
+                0 => CoreState::Running,
+                _ if boot_el == 3 => CoreState::Parked,
+                _ => CoreState::Off,
+            };
+            cores.push(Core { cpu, state, resume: None, reservation: None, timer_levels: [false; 4] });
+        }
+        // One translated-code cache for all: core 0's.
+        let code = cores[0].cpu.detach_code_cache(&mut bus);
+        for c in &mut cores[1..] {
+            drop(c.cpu.detach_code_cache(&mut bus));
+        }
+        cores[0].cpu.set_pc(loaded.entry);
         if is_linux {
             // arm64 boot protocol (booting.rst): x0 = DTB, x1..x3 = 0, MMU off, IRQs
             // masked; the DTB on its own 2 MiB-aligned slot after the image, the initrd after.
@@ -278,6 +403,7 @@ impl Machine {
                         bootargs: cfg.append.clone().unwrap_or_else(|| DEFAULT_BOOTARGS.to_string()),
                         initrd,
                         psci_method: if smc { "smc" } else { "hvc" },
+                        cpus: cfg.cpus,
                     };
                     fdt::build(&fdt_cfg).map_err(|e| MachineError::Fdt(e.to_string()))?
                 }
@@ -286,13 +412,95 @@ impl Machine {
                 return Err(MachineError::Fdt(format!("the device tree is {} bytes; the limit is 2 MiB", dtb.len())));
             }
             place(&cfg.kernel, "device tree after the kernel", &mut bus, dtb_addr, &dtb, dtb.len() as u64)?;
-            cpu.set_xreg(0, dtb_addr);
+            cores[0].cpu.set_xreg(0, dtb_addr);
         }
+        // The Pi firmware's spin table: cores 1-3 wait for an entry point at 0xe0, 0xe8,
+        // 0xf0, which must start zeroed. An image loaded over it is its own firmware, and
+        // its other cores stay parked.
+        let table_end = SPIN_TABLE + 8 * MAX_CPUS as u64;
+        let spin_table = loaded.end <= SPIN_TABLE || loaded.start >= table_end;
         let script = match &cfg.serial_input {
             Some(path) => Some((read_script(path)?, 0)),
             None => None,
         };
-        Ok(Self { cpu, bus, loaded, uart, gic, out, err, max_insns: cfg.max_insns, clock: cfg.clock, script })
+        let quantum = match cfg.quantum {
+            0 if cfg.cpus == 1 => SLICE,
+            0 => QUANTUM,
+            q => q,
+        };
+        let events = EventQueue::default();
+        Ok(Self {
+            cores,
+            bus,
+            loaded,
+            uart,
+            gic,
+            events,
+            targets: Vec::new(),
+            code,
+            out,
+            err,
+            max_insns: cfg.max_insns,
+            clock: cfg.clock,
+            quantum,
+            now: 0,
+            counter_floor: 0,
+            boot_el,
+            spin_table,
+            script,
+        })
+    }
+
+    /// The device event queue, and a place in it for `target` (devices with timed
+    /// behaviour register here; their events fire at round boundaries, which end no
+    /// later than the next deadline).
+    pub fn add_event_target(&mut self, target: Rc<RefCell<dyn EventTarget>>) -> bramble_mem::EventHandle {
+        self.targets.push(target);
+        self.events.handle(self.targets.len() - 1)
+    }
+
+    /// Core 0 (the boot core).
+    pub fn cpu(&self) -> &Cpu {
+        &self.cores[0].cpu
+    }
+
+    /// Instructions executed by all cores.
+    pub fn insns(&self) -> u64 {
+        self.cores.iter().map(|c| c.cpu.insns()).sum()
+    }
+
+    /// The core clock in Hz.
+    pub fn cpu_hz(&self) -> u64 {
+        self.cores[0].cpu.cpu_hz()
+    }
+
+    /// Per-core figures for `--stats`.
+    pub fn core_stats(&self) -> Vec<CoreStats> {
+        let gic = self.gic.borrow();
+        self.cores
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let s = c.cpu.stats();
+                CoreStats {
+                    insns: c.cpu.insns(),
+                    cycles: c.cpu.cycles(),
+                    idle_cycles: s.idle_cycles,
+                    exceptions: s.exceptions,
+                    interrupts: s.interrupts,
+                    ipis: gic.sgis_acknowledged(i),
+                }
+            })
+            .collect()
+    }
+
+    /// Engine counters summed over the cores.
+    pub fn stats(&self) -> bramble_cpu::Stats {
+        let mut t = bramble_cpu::Stats::default();
+        for c in &self.cores {
+            t += c.cpu.stats();
+        }
+        t
     }
 
     /// Types the next line of `--serial-input` if the guest is waiting for input. Called
@@ -308,15 +516,116 @@ impl Machine {
         *pos += uart.receive(&rest[..line]);
     }
 
-    /// Feeds the CPU's timer outputs to the GIC and the GIC's outputs back to the CPU.
+    /// Delivers interrupt levels: each core's timer outputs to its PPIs, the GIC's
+    /// outputs back to the cores. Skipped when no timer level moved and no source
+    /// raised the bus's signal.
     fn sync_interrupts(&mut self) {
+        let mut changed = self.bus.irq_signal().take();
+        for core in &mut self.cores {
+            let levels = core.cpu.timer_outputs().map(|(_, l)| l);
+            if levels != core.timer_levels {
+                core.timer_levels = levels;
+                changed = true;
+            }
+        }
+        if !changed {
+            return;
+        }
         let mut gic = self.gic.borrow_mut();
-        for (intid, level) in self.cpu.timer_outputs() {
-            gic.set_ppi_level(0, intid, level);
+        for (i, core) in self.cores.iter().enumerate() {
+            for (intid, level) in core.cpu.timer_outputs() {
+                gic.set_ppi_level(i, intid, level);
+            }
         }
         gic.update();
-        let (irq, fiq) = gic.outputs(0);
-        self.cpu.set_interrupt_lines(irq, fiq);
+        for (i, core) in self.cores.iter_mut().enumerate() {
+            let (irq, fiq) = gic.outputs(i);
+            core.cpu.set_interrupt_lines(irq, fiq);
+        }
+        // The GIC's own update raised the signal again: that change is delivered.
+        self.bus.irq_signal().take();
+    }
+
+    /// Fires the device events due by the start of this round.
+    fn fire_events(&mut self) {
+        let now_ns = self.ns_at(self.now);
+        while let Some((_, target, token)) = self.events.pop_due(now_ns) {
+            if let Some(t) = self.targets.get(target) {
+                t.borrow_mut().on_event(now_ns, token);
+            }
+        }
+    }
+
+    fn ns_at(&self, cycles: u64) -> u64 {
+        (cycles as u128 * 1_000_000_000 / self.cpu_hz() as u128) as u64
+    }
+
+    /// The first cycle at or after virtual time `ns`.
+    fn cycles_at(&self, ns: u64) -> u64 {
+        (ns as u128 * self.cpu_hz() as u128).div_ceil(1_000_000_000).min(u64::MAX as u128) as u64
+    }
+
+    /// Starts parked cores whose spin-table slot names an entry point, as the Pi's
+    /// armstub does (x0-x3 zero, at the boot EL).
+    fn release_spin_table(&mut self) {
+        if !self.spin_table {
+            return;
+        }
+        for i in 1..self.cores.len() {
+            if self.cores[i].state != CoreState::Parked {
+                continue;
+            }
+            let entry = self.bus.ram.read(SPIN_TABLE + 8 * i as u64, 8).unwrap_or(0);
+            if entry != 0 {
+                log::debug!(target: "exc", "CPU {i} released from the spin table to {entry:#x}");
+                self.power_on(i, self.now, self.boot_el, entry, 0);
+            }
+        }
+    }
+
+    /// Turns core `i` on at `entry`, its clock brought forward to `at`.
+    fn power_on(&mut self, i: usize, at: u64, el: u8, entry: u64, context: u64) {
+        let core = &mut self.cores[i];
+        let behind = at.saturating_sub(core.cpu.cycles());
+        core.cpu.skip_idle(behind);
+        core.cpu.power_on(el, entry, context);
+        core.state = CoreState::Running;
+        core.reservation = None;
+    }
+
+    /// Core `i` was switched to: if another core wrote its reserved granule since it last
+    /// ran, the reservation is gone (a WFE wake-up event).
+    fn check_reservation(&mut self, i: usize) {
+        let core = &mut self.cores[i];
+        let Some((granule, bytes)) = &core.reservation else { return };
+        if core.cpu.exclusive_granule() != Some(*granule) {
+            core.reservation = None;
+            return;
+        }
+        if read_granule(&self.bus, *granule).is_some_and(|now| &now != bytes) {
+            core.cpu.lose_reservation();
+            core.reservation = None;
+        }
+    }
+
+    /// Core `i` is being switched away from: note its reservation's bytes.
+    fn note_reservation(&mut self, i: usize) {
+        let core = &mut self.cores[i];
+        core.reservation = core.cpu.exclusive_granule().and_then(|g| read_granule(&self.bus, g).map(|b| (g, b)));
+    }
+
+    /// Hands core `i`'s broadcasts (TLBI ... IS, SEV) to every other core.
+    fn deliver_broadcasts(&mut self, i: usize) {
+        if !self.cores[i].cpu.has_broadcasts() {
+            return;
+        }
+        for b in self.cores[i].cpu.take_broadcasts() {
+            for (j, other) in self.cores.iter_mut().enumerate() {
+                if j != i {
+                    other.cpu.receive(b);
+                }
+            }
+        }
     }
 
     /// Host clock: keeps virtual time with the host time elapsed since `start`. A guest
@@ -324,32 +633,51 @@ impl Machine {
     /// is ahead waits, so a guest spinning on the counter sees host seconds.
     /// Returns whether the guest is ahead (the caller then runs nothing until it is not).
     fn follow_host_time(&mut self, start: std::time::Instant, start_cycles: u64) -> bool {
-        let hz = self.cpu.cpu_hz() as u128;
+        let hz = self.cpu_hz() as u128;
         let host = (start.elapsed().as_nanos() * hz / 1_000_000_000) as u64;
         let target = start_cycles.saturating_add(host);
-        let now = self.cpu.cycles();
-        if target > now {
-            self.cpu.skip_idle(target - now);
-        } else if now - target > (hz / 1000) as u64 {
+        if target > self.now {
+            let jump = target - self.now;
+            for core in &mut self.cores {
+                core.cpu.skip_idle(jump);
+            }
+            self.now = target;
+        } else if self.now - target > (hz / 1000) as u64 {
             // More than a millisecond ahead: wait, in short steps so input and --timeout
             // are still seen.
-            let ahead = std::time::Duration::from_nanos(((now - target) as u128 * 1_000_000_000 / hz) as u64);
+            let ahead = std::time::Duration::from_nanos(((self.now - target) as u128 * 1_000_000_000 / hz) as u64);
             std::thread::sleep(ahead.min(IDLE_POLL * 10));
             return true;
         }
         false
     }
 
-    /// Runs until the guest exits, the instruction limit is reached, the CPU is stuck, or
-    /// `should_stop` (called between slices of about a million instructions) says so.
+    /// The earliest time a waiting core could wake by itself (a timer, the event stream)
+    /// or a device event is due, if any.
+    fn next_wake(&self) -> Option<u64> {
+        let cores = self.cores.iter().filter(|c| c.is_on()).filter_map(|c| {
+            let t = c.cpu.cycles_to_timer_event();
+            let e = if c.state == CoreState::Wfe { c.cpu.cycles_to_event_stream() } else { None };
+            let d = match (t, e) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            d.map(|d| c.cpu.cycles().saturating_add(d))
+        });
+        let event = self.events.next_deadline().map(|ns| self.cycles_at(ns));
+        cores.chain(event).min()
+    }
+
+    /// Runs until the guest exits, the instruction limit is reached, a core is stuck, or
+    /// `should_stop` (called about every million instructions, and while idle) says so.
     pub fn run(&mut self, should_stop: &mut dyn FnMut() -> bool) -> Exit {
-        // Host-side checks (console input, --timeout, C-a x) happen every SLICE instructions
-        // whatever ends the slices: a busy guest that keeps reprogramming its timer or
-        // touching devices never runs a slice to its end.
-        let mut next_check = self.cpu.insns() + SLICE;
+        // Host-side checks (console input, --timeout, C-a x) happen every SLICE
+        // instructions, counted over all cores.
+        let mut next_check = self.insns() + SLICE;
         let host_start = std::time::Instant::now();
-        let start_cycles = self.cpu.cycles();
-        let exit = loop {
+        self.now = self.cores.iter().map(|c| c.cpu.cycles()).min().unwrap_or(0);
+        let start_cycles = self.now;
+        let exit = 'run: loop {
             if self.clock == Clock::Host && self.follow_host_time(host_start, start_cycles) {
                 self.uart.borrow_mut().poll();
                 if should_stop() {
@@ -357,79 +685,214 @@ impl Machine {
                 }
                 continue;
             }
-            if self.cpu.insns() >= next_check {
-                next_check = self.cpu.insns() + SLICE;
+            if self.insns() >= next_check {
+                next_check = self.insns() + SLICE;
                 self.type_script();
                 self.uart.borrow_mut().poll();
                 if should_stop() {
                     break Exit::Stopped;
                 }
             }
+            if let Some(max) = self.max_insns {
+                if self.insns() >= max {
+                    break Exit::InsnLimit;
+                }
+            }
+            self.fire_events();
+            self.release_spin_table();
             self.sync_interrupts();
-            let mut budget = match self.max_insns {
-                Some(max) if self.cpu.insns() >= max => break Exit::InsnLimit,
-                Some(max) => (max - self.cpu.insns()).min(SLICE),
-                None => SLICE,
-            };
-            // The budget is in cycles; every instruction costs at least one, so this never
-            // passes max_insns. End the slice exactly when a timer fires.
-            if let Some(cycles) = self.cpu.cycles_to_timer_event() {
-                budget = budget.min(cycles.max(1));
+            let mut round_end = self.now.saturating_add(self.quantum);
+            if let Some(ns) = self.events.next_deadline() {
+                round_end = round_end.min(self.cycles_at(ns).max(self.now + 1));
             }
             if self.clock == Clock::Host {
                 // A millisecond at a time, so a fast guest never gets far ahead of the host.
-                budget = budget.min((self.cpu.cpu_hz() / 1000).max(1));
+                round_end = round_end.min(self.now + (self.cpu_hz() / 1000).max(1));
             }
-            let stop = self.cpu.run(&mut self.bus, budget);
-            match stop {
-                StopReason::Budget => {
-                    next_check = next_check.min(self.cpu.insns());
+            let mut ran = false;
+            for i in 0..self.cores.len() {
+                match self.turn(i, round_end) {
+                    Turn::Done { ran: r } => ran |= r,
+                    Turn::Exit(e) => break 'run e,
                 }
-                // Levels or deadlines changed: the loop re-syncs before running on.
-                StopReason::DeviceAccess | StopReason::TimerChanged => {}
-                StopReason::Wfi => {
-                    self.sync_interrupts();
-                    if self.cpu.interrupt_asserted() {
-                        continue;
-                    }
-                    match self.cpu.cycles_to_timer_event() {
-                        // Host clock: wait for the deadline in host time (in steps, so
-                        // input still wakes the guest); follow_host_time moves time on.
-                        Some(cycles) if self.clock == Clock::Host => {
-                            let secs = cycles as f64 / self.cpu.cpu_hz() as f64;
-                            std::thread::sleep(std::time::Duration::from_secs_f64(secs).min(IDLE_POLL));
-                            self.uart.borrow_mut().poll();
-                            if should_stop() {
-                                break Exit::Stopped;
-                            }
-                        }
-                        // Idle time passes at once: nothing can happen before the timer.
-                        Some(cycles) => self.cpu.skip_idle(cycles),
-                        None => {
-                            // Only input can wake the CPU: wait for it without spinning.
-                            std::thread::sleep(IDLE_POLL);
-                            self.uart.borrow_mut().poll();
-                            if should_stop() {
-                                break Exit::Stopped;
-                            }
-                        }
+            }
+            if ran {
+                self.now = round_end;
+                continue;
+            }
+            // Nobody ran: every core waits (or is off). Jump to the next wake-up, or wait
+            // for host input if nothing in the machine will ever wake a core.
+            match self.next_wake() {
+                Some(at) if self.clock == Clock::Virtual => self.idle_until(at.max(round_end)),
+                Some(at) => {
+                    // Host clock: wait for the deadline in host time (in steps, so input
+                    // still wakes the guest); follow_host_time moves time on.
+                    let secs = at.saturating_sub(self.now) as f64 / self.cpu_hz() as f64;
+                    std::thread::sleep(std::time::Duration::from_secs_f64(secs).min(IDLE_POLL));
+                    self.idle_until(round_end);
+                    self.uart.borrow_mut().poll();
+                    if should_stop() {
+                        break Exit::Stopped;
                     }
                 }
-                StopReason::Semihosting => {
-                    let mut console = SemihostingConsole { out: &self.out, err: &self.err };
-                    if let Outcome::Exit(code) = semihosting::handle(&mut self.cpu, &mut self.bus, &mut console) {
-                        break Exit::Semihosting(code);
+                None => {
+                    // Only input can wake a core: wait for it without spinning.
+                    self.idle_until(round_end);
+                    std::thread::sleep(IDLE_POLL);
+                    self.uart.borrow_mut().poll();
+                    if should_stop() {
+                        break Exit::Stopped;
                     }
                 }
-                StopReason::FirmwareCall { .. } => match psci::handle(&mut self.cpu) {
-                    psci::Outcome::Continue => {}
-                    psci::Outcome::PowerOff => break Exit::PowerOff,
-                    psci::Outcome::Reset => break Exit::Reset,
-                },
-                StopReason::ExceptionLoop { pc, esr, unimp } => break Exit::Stuck { pc, esr, unimp },
             }
         };
         let _ = self.out.0.borrow_mut().flush();
         exit
     }
+
+    /// Moves virtual time to `at` with every core idle (or off) meanwhile.
+    fn idle_until(&mut self, at: u64) {
+        for core in &mut self.cores {
+            let behind = at.saturating_sub(core.cpu.cycles());
+            if core.is_on() && behind > 0 {
+                core.cpu.skip_idle(behind);
+            }
+        }
+        self.now = self.now.max(at);
+    }
+
+    /// Core `i`'s turn in the round that ends at `round_end`.
+    fn turn(&mut self, i: usize, round_end: u64) -> Turn {
+        self.check_reservation(i);
+        let mut ran = false;
+        loop {
+            let cycles = self.cores[i].cpu.cycles();
+            if cycles >= round_end {
+                return Turn::Done { ran };
+            }
+            let core = &mut self.cores[i];
+            match core.state {
+                CoreState::Off | CoreState::Parked => return Turn::Done { ran },
+                CoreState::Running => {}
+                CoreState::Wfi | CoreState::Wfe => {
+                    let wakes = if core.state == CoreState::Wfi { core.cpu.wfi_wakes() } else { core.cpu.wfe_wakes() };
+                    if wakes {
+                        core.state = CoreState::Running;
+                        if let Some((el, entry, context)) = core.resume.take() {
+                            core.cpu.power_on(el, entry, context);
+                        }
+                    } else {
+                        // Asleep until its own next event or the end of the round.
+                        let t = core.cpu.cycles_to_timer_event();
+                        let e = if core.state == CoreState::Wfe { core.cpu.cycles_to_event_stream() } else { None };
+                        let wake = [t, e].into_iter().flatten().min().map(|d| cycles.saturating_add(d));
+                        let until = wake.map_or(round_end, |w| w.min(round_end));
+                        core.cpu.skip_idle(until - cycles);
+                        if until >= round_end {
+                            return Turn::Done { ran };
+                        }
+                        // The event stream wakes a WFE by itself; a timer through the GIC.
+                        if core.state == CoreState::Wfe && e.is_some_and(|d| cycles + d <= until) {
+                            core.cpu.send_event();
+                        }
+                        self.sync_interrupts();
+                        continue;
+                    }
+                }
+            }
+            let mut budget = round_end - cycles;
+            if let Some(c) = self.cores[i].cpu.cycles_to_timer_event() {
+                budget = budget.min(c.max(1));
+            }
+            if let Some(max) = self.max_insns {
+                let done = self.insns();
+                if done >= max {
+                    return Turn::Exit(Exit::InsnLimit);
+                }
+                // Every instruction costs at least a cycle: the budget never passes max.
+                budget = budget.min(max - done);
+            }
+            ran = true;
+            let stop = self.run_core(i, budget);
+            match stop {
+                StopReason::Budget | StopReason::DeviceAccess | StopReason::TimerChanged => self.sync_interrupts(),
+                StopReason::Wfi => {
+                    self.cores[i].state = CoreState::Wfi;
+                    self.sync_interrupts();
+                }
+                StopReason::Wfe => {
+                    self.cores[i].state = CoreState::Wfe;
+                    self.sync_interrupts();
+                }
+                StopReason::Semihosting => {
+                    let mut console = SemihostingConsole { out: &self.out, err: &self.err };
+                    if let Outcome::Exit(code) =
+                        semihosting::handle(&mut self.cores[i].cpu, &mut self.bus, &mut console)
+                    {
+                        return Turn::Exit(Exit::Semihosting(code));
+                    }
+                }
+                StopReason::FirmwareCall { .. } => {
+                    if let Some(exit) = self.firmware_call(i) {
+                        return Turn::Exit(exit);
+                    }
+                }
+                StopReason::ExceptionLoop { pc, esr, unimp } => {
+                    return Turn::Exit(Exit::Stuck { cpu: i, pc, esr, unimp })
+                }
+            }
+        }
+    }
+
+    /// Runs core `i` for up to `budget` cycles with the shared code cache and the
+    /// cluster's counter floor, then hands on what it did to the others.
+    fn run_core(&mut self, i: usize, budget: u64) -> StopReason {
+        let core = &mut self.cores[i];
+        self.bus.set_requester(i);
+        core.cpu.attach_code_cache(self.code.take());
+        core.cpu.set_counter_floor(self.counter_floor);
+        let stop = core.cpu.run(&mut self.bus, budget);
+        self.code = core.cpu.detach_code_cache(&mut self.bus);
+        self.counter_floor = self.counter_floor.max(core.cpu.counter_floor());
+        self.note_reservation(i);
+        self.deliver_broadcasts(i);
+        stop
+    }
+
+    /// A PSCI call from core `i`.
+    fn firmware_call(&mut self, i: usize) -> Option<Exit> {
+        let on: Vec<bool> = self.cores.iter().map(Core::is_on).collect();
+        let ram = self.bus.ram.regions();
+        let cluster = psci::Cluster { on: &on, ram: &ram };
+        match psci::handle(&mut self.cores[i].cpu, i, cluster) {
+            psci::Outcome::Continue => {}
+            psci::Outcome::PowerOff => return Some(Exit::PowerOff),
+            psci::Outcome::Reset => return Some(Exit::Reset),
+            psci::Outcome::CpuOn { target, el, entry, context } => {
+                // The new core starts from the caller's present.
+                let at = self.cores[i].cpu.cycles();
+                self.power_on(target, at, el, entry, context);
+            }
+            psci::Outcome::CpuOff => {
+                let core = &mut self.cores[i];
+                core.state = CoreState::Off;
+                core.cpu.lose_reservation();
+            }
+            psci::Outcome::Suspend { resume } => {
+                let core = &mut self.cores[i];
+                core.state = CoreState::Wfi;
+                core.resume = resume;
+            }
+        }
+        None
+    }
+}
+
+/// The bytes of a reservation granule, if it is RAM.
+fn read_granule(bus: &Bus, granule: u64) -> Option<[u8; GRANULE]> {
+    let mut out = [0u8; GRANULE];
+    for (k, chunk) in out.chunks_exact_mut(8).enumerate() {
+        chunk.copy_from_slice(&bus.ram.read(granule + 8 * k as u64, 8)?.to_le_bytes());
+    }
+    Some(out)
 }

@@ -1,6 +1,7 @@
 //! PSCI 1.1 served by the emulator (Arm DEN 0022D), as QEMU does when no guest firmware
-//! runs at EL3: the board routes the conduit (HVC or SMC) here. One PE for now; CPU_ON and
-//! AFFINITY_INFO already answer for the topology so SMP needs only more cores.
+//! runs at EL3: the board routes the conduit (HVC or SMC) here. The handler decides the
+//! answer from the caller's registers and a view of the cluster; what it asks of the
+//! board (power a core on or off, suspend) comes back as an [`Outcome`].
 
 use bramble_cpu::Cpu;
 use log::{debug, warn};
@@ -24,39 +25,103 @@ const NOT_SUPPORTED: i64 = -1;
 const INVALID_PARAMETERS: i64 = -2;
 const DENIED: i64 = -3;
 const ALREADY_ON: i64 = -4;
+const INVALID_ADDRESS: i64 = -9;
 
 /// PSCI 1.1.
 const VERSION_1_1: i64 = 0x0001_0001;
 /// MIGRATE_INFO_TYPE: no Trusted OS, so migration is not required.
 const TOS_NOT_PRESENT: i64 = 2;
+/// AFFINITY_INFO answers.
+const AFF_ON: i64 = 0;
+const AFF_OFF: i64 = 1;
+/// CPU_SUSPEND power_state, original format: StateType (bit 16) says powerdown.
+const POWER_STATE_POWERDOWN: u64 = 1 << 16;
 
 /// What the board must do after a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
+    /// The result is in x0; the caller runs on.
     Continue,
     PowerOff,
     Reset,
+    /// Power core `target` on at `entry` at exception level `el` with x0 = `context`
+    /// (SUCCESS is already in the caller's x0).
+    CpuOn {
+        target: usize,
+        el: u8,
+        entry: u64,
+        context: u64,
+    },
+    /// The caller powers off; the call does not return.
+    CpuOff,
+    /// The caller waits for an interrupt. Standby (`resume` None) returns SUCCESS to the
+    /// instruction after the call; a powerdown state resumes at (el, entry, context).
+    Suspend {
+        resume: Option<(u8, u64, u64)>,
+    },
 }
 
-/// Serves the PSCI call in x0..x3 of `cpu`, writing the result to x0.
-pub fn handle(cpu: &mut Cpu) -> Outcome {
+/// What the handler sees of the cluster.
+#[derive(Clone, Copy, Debug)]
+pub struct Cluster<'a> {
+    /// Which cores are on (running or waiting), by index (= MPIDR Aff0).
+    pub on: &'a [bool],
+    /// RAM as (base, size): an entry point must be in it.
+    pub ram: &'a [(u64, u64)],
+}
+
+impl Cluster<'_> {
+    /// The core a PSCI target_cpu names: Aff0 below the core count, Aff1..Aff3 zero.
+    fn core(&self, mpidr: u64) -> Option<usize> {
+        let aff0 = (mpidr & 0xff) as usize;
+        (mpidr & 0xff_00ff_ff00 == 0 && aff0 < self.on.len()).then_some(aff0)
+    }
+
+    fn in_ram(&self, addr: u64) -> bool {
+        addr & 3 == 0 && self.ram.iter().any(|&(b, s)| addr >= b && addr - b < s)
+    }
+}
+
+/// Serves the PSCI call in x0..x3 of `cpu` (core `caller` of `cluster`), writing the
+/// result to x0.
+pub fn handle(cpu: &mut Cpu, caller: usize, cluster: Cluster) -> Outcome {
     let fid = cpu.xreg(0) as u32;
-    let arg1 = cpu.xreg(1);
+    let (arg1, arg2, arg3) = (cpu.xreg(1), cpu.xreg(2), cpu.xreg(3));
+    // SMC32 calls pass 32-bit arguments.
+    let (arg1, arg2, arg3) = if fid & SMC64 == 0 {
+        (arg1 & 0xffff_ffff, arg2 & 0xffff_ffff, arg3 & 0xffff_ffff)
+    } else {
+        (arg1, arg2, arg3)
+    };
     let (result, outcome) = match fid & !SMC64 {
         PSCI_VERSION => (VERSION_1_1, Outcome::Continue),
-        // Standby: returning at once is a valid wake-up (the caller re-checks its reason).
-        CPU_SUSPEND => (SUCCESS, Outcome::Continue),
-        // Switching off the last running PE: refused (SYSTEM_OFF is the way).
-        CPU_OFF => (DENIED, Outcome::Continue),
-        CPU_ON => (if mpidr_is_boot_cpu(arg1) { ALREADY_ON } else { INVALID_PARAMETERS }, Outcome::Continue),
-        AFFINITY_INFO => (
-            if mpidr_is_boot_cpu(arg1) {
-                0 /* ON */
+        CPU_SUSPEND => {
+            if arg1 & POWER_STATE_POWERDOWN == 0 {
+                (SUCCESS, Outcome::Suspend { resume: None })
+            } else if !cluster.in_ram(arg2) {
+                (INVALID_ADDRESS, Outcome::Continue)
             } else {
-                INVALID_PARAMETERS
-            },
-            Outcome::Continue,
-        ),
+                (SUCCESS, Outcome::Suspend { resume: Some((cpu.el(), arg2, arg3)) })
+            }
+        }
+        // Switching off the last running core is refused: nothing could switch it back on
+        // (SYSTEM_OFF is the way to stop).
+        CPU_OFF if cluster.on.iter().filter(|&&on| on).count() <= 1 => (DENIED, Outcome::Continue),
+        CPU_OFF => (SUCCESS, Outcome::CpuOff),
+        CPU_ON => match cluster.core(arg1) {
+            None => (INVALID_PARAMETERS, Outcome::Continue),
+            Some(t) if cluster.on[t] => (ALREADY_ON, Outcome::Continue),
+            Some(_) if !cluster.in_ram(arg2) => (INVALID_ADDRESS, Outcome::Continue),
+            Some(target) => (SUCCESS, Outcome::CpuOn { target, el: cpu.el(), entry: arg2, context: arg3 }),
+        },
+        // Level 0 is one core, level 1 the one cluster; bramble has no higher levels.
+        AFFINITY_INFO => match (arg2, cluster.core(arg1)) {
+            (0, Some(t)) => (if cluster.on[t] { AFF_ON } else { AFF_OFF }, Outcome::Continue),
+            (1, _) if arg1 & 0xff_00ff_0000 == 0 && arg1 & 0xff00 == 0 => {
+                (if cluster.on.iter().any(|&on| on) { AFF_ON } else { AFF_OFF }, Outcome::Continue)
+            }
+            _ => (INVALID_PARAMETERS, Outcome::Continue),
+        },
         MIGRATE_INFO_TYPE => (TOS_NOT_PRESENT, Outcome::Continue),
         SYSTEM_OFF => (SUCCESS, Outcome::PowerOff),
         SYSTEM_RESET => (SUCCESS, Outcome::Reset),
@@ -68,7 +133,7 @@ pub fn handle(cpu: &mut Cpu) -> Outcome {
             (NOT_SUPPORTED, Outcome::Continue)
         }
     };
-    debug!(target: "exc", "PSCI {fid:#x}({arg1:#x}) = {result}");
+    debug!(target: "exc", "PSCI {fid:#x}({arg1:#x}, {arg2:#x}, {arg3:#x}) from CPU {caller} = {result}");
     cpu.set_xreg(0, result as u64);
     outcome
 }
@@ -88,22 +153,25 @@ fn supported(fid: u32) -> bool {
     ) && (fid & SMC64 == 0 || matches!(fid & !SMC64, CPU_SUSPEND | CPU_ON | AFFINITY_INFO))
 }
 
-/// The only PE: affinity 0.0.0.0.
-fn mpidr_is_boot_cpu(mpidr: u64) -> bool {
-    mpidr & 0xff_00ff_ffff == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use bramble_cpu::Features;
 
-    fn call(fid: u32, arg: u64) -> (i64, Outcome) {
+    const RAM: &[(u64, u64)] = &[(0, 1 << 30)];
+
+    fn call_on(on: &[bool], fid: u32, args: [u64; 3]) -> (i64, Outcome) {
         let mut cpu = Cpu::new(Features::CORTEX_A72, 1);
         cpu.set_xreg(0, fid as u64);
-        cpu.set_xreg(1, arg);
-        let out = handle(&mut cpu);
+        for (i, a) in args.iter().enumerate() {
+            cpu.set_xreg(i + 1, *a);
+        }
+        let out = handle(&mut cpu, 0, Cluster { on, ram: RAM });
         (cpu.xreg(0) as i64, out)
+    }
+
+    fn call(fid: u32, arg: u64) -> (i64, Outcome) {
+        call_on(&[true], fid, [arg, 0, 0])
     }
 
     #[test]
@@ -121,8 +189,43 @@ mod tests {
     #[test]
     fn topology_of_one_core() {
         assert_eq!(call(CPU_ON | SMC64, 0).0, -4, "CPU 0 is already on");
-        assert_eq!(call(CPU_ON | SMC64, 1).0, -2, "no CPU 1 yet");
+        assert_eq!(call(CPU_ON | SMC64, 1).0, -2, "no CPU 1");
         assert_eq!(call(AFFINITY_INFO | SMC64, 0).0, 0);
-        assert_eq!(call(CPU_OFF, 0).0, -3);
+        assert_eq!(call(CPU_OFF, 0).0, -3, "the last core stays on");
+    }
+
+    #[test]
+    fn cpu_on_off_and_affinity_info_on_four_cores() {
+        let on = [true, false, true, false];
+        let c64 = CPU_ON | SMC64;
+        assert_eq!(
+            call_on(&on, c64, [0x8000_0001, 0x8_0000, 42]),
+            (0, Outcome::CpuOn { target: 1, el: 1, entry: 0x8_0000, context: 42 })
+        );
+        assert_eq!(call_on(&on, c64, [2, 0x8_0000, 0]).0, -4, "ALREADY_ON");
+        assert_eq!(call_on(&on, c64, [4, 0x8_0000, 0]).0, -2, "no core 4");
+        assert_eq!(call_on(&on, c64, [0x100, 0x8_0000, 0]).0, -2, "Aff1 = 1 does not exist");
+        assert_eq!(call_on(&on, c64, [1, 1 << 40, 0]).0, -9, "entry outside RAM");
+        assert_eq!(call_on(&on, c64, [1, 0x8_0002, 0]).0, -9, "misaligned entry");
+        // SMC32: the upper halves of the arguments are ignored.
+        assert_eq!(call_on(&on, CPU_ON, [0xdead_0000_0000_0003, 0x8_0000, 0]).0, 0);
+        let aff = AFFINITY_INFO | SMC64;
+        assert_eq!(call_on(&on, aff, [2, 0, 0]).0, 0, "ON");
+        assert_eq!(call_on(&on, aff, [3, 0, 0]).0, 1, "OFF");
+        assert_eq!(call_on(&on, aff, [0, 1, 0]).0, 0, "the cluster is on");
+        assert_eq!(call_on(&on, aff, [9, 0, 0]).0, -2);
+        assert_eq!(call_on(&on, aff, [0, 2, 0]).0, -2, "no level 2");
+        assert_eq!(call_on(&on, CPU_OFF, [0; 3]), (0, Outcome::CpuOff));
+    }
+
+    #[test]
+    fn cpu_suspend_standby_and_powerdown() {
+        let s = CPU_SUSPEND | SMC64;
+        assert_eq!(call_on(&[true], s, [0, 0, 0]), (0, Outcome::Suspend { resume: None }));
+        assert_eq!(
+            call_on(&[true], s, [1 << 16, 0x9_0000, 7]),
+            (0, Outcome::Suspend { resume: Some((1, 0x9_0000, 7)) })
+        );
+        assert_eq!(call_on(&[true], s, [1 << 16, !3, 7]).0, -9);
     }
 }

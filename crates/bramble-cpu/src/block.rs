@@ -467,7 +467,7 @@ impl Cpu {
 
     /// Drops blocks whose bytes were written, and applies IC maintenance.
     #[cold]
-    fn apply_invalidations(&mut self, bus: &mut Bus, blocks: &mut BlockCache) {
+    pub(crate) fn apply_invalidations(&mut self, bus: &mut Bus, blocks: &mut BlockCache) {
         let stats = &mut self.stats;
         if std::mem::take(&mut self.ic_all) {
             blocks.flush();

@@ -51,6 +51,10 @@ pub enum StopReason {
     /// WFI with no interrupt pending: the PC is past the WFI; the caller advances time
     /// to the next event (or waits for input) and runs on.
     Wfi,
+    /// WFE with the event register clear: the PC is past the WFE; the caller runs the
+    /// core on once a wake-up event comes ([`Cpu::wfe_wakes`]: SEV from any core, the
+    /// core's exclusive reservation lost, an interrupt it would take, the event stream).
+    Wfe,
     /// The guest reprogrammed a timer: the caller re-evaluates deadlines and interrupt
     /// lines before running on.
     TimerChanged,
@@ -92,6 +96,48 @@ pub struct Stats {
     pub interrupts: u64,
 }
 
+impl std::ops::AddAssign for Stats {
+    /// Sums counters, as over the cores of a machine.
+    fn add_assign(&mut self, o: Self) {
+        let Stats {
+            decode_misses,
+            blocks_translated,
+            block_lookups,
+            blocks_compiled,
+            jit_flushes,
+            code_invalidations,
+            block_flushes,
+            idle_cycles,
+            tlb_lookups,
+            tlb_walks,
+            exceptions,
+            interrupts,
+        } = o;
+        self.decode_misses += decode_misses;
+        self.blocks_translated += blocks_translated;
+        self.block_lookups += block_lookups;
+        self.blocks_compiled += blocks_compiled;
+        self.jit_flushes += jit_flushes;
+        self.code_invalidations += code_invalidations;
+        self.block_flushes += block_flushes;
+        self.idle_cycles += idle_cycles;
+        self.tlb_lookups += tlb_lookups;
+        self.tlb_walks += tlb_walks;
+        self.exceptions += exceptions;
+        self.interrupts += interrupts;
+    }
+}
+
+/// What one core's instructions do to the others, collected for the board to deliver
+/// before the others run again (cores take turns, so none runs meanwhile).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Broadcast {
+    /// TLBI ... IS: the same invalidation in every core's TLB.
+    Tlbi(crate::translate::TlbOp),
+    /// SEV: every core's event register is set.
+    Sev,
+}
+
 /// What interrupts an instruction: an architectural exception, or a reason to stop.
 /// Small on purpose: `ExecResult` then fits in two registers, and every instruction
 /// returns one.
@@ -107,6 +153,7 @@ pub(crate) enum Stop {
     Semihosting,
     FirmwareCall { smc: bool, imm: u16 },
     Wfi,
+    Wfe,
     TimerChanged,
 }
 
@@ -116,6 +163,7 @@ impl From<Stop> for StopReason {
             Stop::Semihosting => StopReason::Semihosting,
             Stop::FirmwareCall { smc, imm } => StopReason::FirmwareCall { smc, imm },
             Stop::Wfi => StopReason::Wfi,
+            Stop::Wfe => StopReason::Wfe,
             Stop::TimerChanged => StopReason::TimerChanged,
         }
     }
@@ -130,6 +178,17 @@ impl From<Exception> for Trap {
 pub(crate) type ExecResult = Result<(), Trap>;
 
 const ICACHE_ENTRIES: usize = 1 << 16;
+/// The exclusives reservation granule: CTR_EL0.ERG = 4 (16 words), as on the A72.
+const EXCLUSIVE_GRANULE: u64 = 64;
+
+/// The translated-code cache, handed from core to core by the board.
+pub struct CodeCache(Box<BlockCache>);
+
+impl std::fmt::Debug for CodeCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CodeCache")
+    }
+}
 /// Dispatches before a block is compiled to host code: enough to skip code that runs a
 /// few times (boot, exec of short-lived programs), few enough to catch loops early.
 pub const JIT_THRESHOLD: u32 = 8;
@@ -182,8 +241,18 @@ pub struct Cpu {
     pub(crate) pan: bool,
     pub sys: SysRegs,
     pub(crate) features: Features,
-    /// The local exclusive monitor: the (address, size) an LDXR/LDAXR/LDXP marked.
+    /// The local exclusive monitor: the (address, size) an LDXR/LDAXR/LDXP marked, and the
+    /// physical address, which the board's global monitor watches for other cores' stores.
     pub(crate) monitor: Option<(u64, u8)>,
+    pub(crate) monitor_pa: u64,
+    /// The event register WFE waits on (set by SEV, SEVL, a lost reservation).
+    pub(crate) event_register: bool,
+    /// Broadcast operations since the board last collected them.
+    pub(crate) broadcasts: Vec<Broadcast>,
+    /// The highest virtual time (cycles) any core has read the system counter at: a read
+    /// never returns less, so the counter never goes backwards from one core to the next
+    /// although cores take turns in quanta (the board carries it from core to core).
+    pub(crate) counter_floor: u64,
     pub(crate) semihosting: bool,
     /// HVC / SMC are served by the emulator instead of a guest EL2/EL3.
     pub(crate) emulate_hvc: bool,
@@ -259,6 +328,10 @@ impl Cpu {
             sys: SysRegs::reset(el),
             features,
             monitor: None,
+            monitor_pa: 0,
+            event_register: false,
+            broadcasts: Vec::new(),
+            counter_floor: 0,
             semihosting: false,
             emulate_hvc: false,
             emulate_smc: false,
@@ -451,6 +524,142 @@ impl Cpu {
     pub fn skip_idle(&mut self, cycles: u64) {
         self.cycles = self.cycles.saturating_add(cycles);
         self.stats.idle_cycles = self.stats.idle_cycles.saturating_add(cycles);
+    }
+
+    /// Makes this core number `n` of the cluster (MPIDR_EL1.Aff0).
+    pub fn set_core_id(&mut self, n: u8) {
+        self.sys.mpidr = crate::sysreg::MPIDR_CORE0 | n as u64;
+    }
+
+    /// MPIDR_EL1.
+    pub fn mpidr(&self) -> u64 {
+        self.sys.mpidr
+    }
+
+    /// Powers the core on, as PSCI CPU_ON or a spin-table release does: every register to
+    /// its reset value at `el` (MMU off, interrupts masked), the PC at `entry`, x0 =
+    /// `context`. What is not architectural state stays: the clock, the engine, counters,
+    /// virtual time.
+    pub fn power_on(&mut self, el: u8, entry: u64, context: u64) {
+        let el = el.min(3);
+        let mpidr = self.sys.mpidr;
+        self.x = [0; 33];
+        self.v = [0; 32];
+        self.nzcv = 0;
+        self.sp = [0; 4];
+        self.el = el;
+        self.spsel = true;
+        self.daif = 0xf << 6;
+        self.pan = false;
+        self.sys = SysRegs::reset(el);
+        self.sys.mpidr = mpidr;
+        self.monitor = None;
+        self.event_register = false;
+        let cpu_hz = self.timer.cpu_hz;
+        self.timer = GenericTimer { cpu_hz, ..GenericTimer::default() };
+        self.tlb.flush_all();
+        self.utlb.clear();
+        self.unprivileged = false;
+        self.exceptions_in_a_row = 0;
+        self.update_translation();
+        self.pc = entry;
+        self.next_pc = entry;
+        self.x[0] = context;
+        self.request_attention();
+    }
+
+    /// Takes the translated-code cache away (to hand it to the next core: cores share
+    /// it, since blocks are keyed by physical address), applying this core's pending IC
+    /// maintenance first so no other core runs code it invalidated.
+    pub fn detach_code_cache(&mut self, bus: &mut Bus) -> Option<CodeCache> {
+        let mut blocks = self.blocks.take()?;
+        if self.ic_all || !self.ic_pages.is_empty() {
+            self.apply_invalidations(bus, &mut blocks);
+        }
+        Some(CodeCache(blocks))
+    }
+
+    /// Gives this core the shared translated-code cache (see [`Cpu::detach_code_cache`]).
+    /// A translating core without one runs the interpreter.
+    pub fn attach_code_cache(&mut self, cache: Option<CodeCache>) {
+        if self.translate {
+            self.blocks = cache.map(|c| c.0);
+        }
+    }
+
+    /// The broadcasts this core made since the last call (TLBI ... IS, SEV).
+    pub fn take_broadcasts(&mut self) -> Vec<Broadcast> {
+        std::mem::take(&mut self.broadcasts)
+    }
+
+    /// Whether this core made broadcasts the board has not collected yet.
+    pub fn has_broadcasts(&self) -> bool {
+        !self.broadcasts.is_empty()
+    }
+
+    /// Applies another core's broadcast to this one.
+    pub fn receive(&mut self, b: Broadcast) {
+        match b {
+            Broadcast::Tlbi(op) => self.apply_tlb_op(op),
+            Broadcast::Sev => self.event_register = true,
+        }
+    }
+
+    /// The physical address of the 64-byte granule (CTR_EL0.ERG) this core holds an
+    /// exclusive reservation on, if any.
+    pub fn exclusive_granule(&self) -> Option<u64> {
+        self.monitor.map(|_| self.monitor_pa & !(EXCLUSIVE_GRANULE - 1))
+    }
+
+    /// Another core wrote this core's reserved granule: the global monitor drops the
+    /// reservation, which is a WFE wake-up event.
+    pub fn lose_reservation(&mut self) {
+        if self.monitor.take().is_some() {
+            self.event_register = true;
+        }
+    }
+
+    /// Whether a core stopped in WFE may run on: its event register is set (which the
+    /// wake-up consumes) or it has an interrupt it would take.
+    pub fn wfe_wakes(&mut self) -> bool {
+        std::mem::take(&mut self.event_register) || self.deliverable_interrupt().is_some()
+    }
+
+    /// Whether a core stopped in WFI may run on: an interrupt is asserted, masked or not.
+    pub fn wfi_wakes(&self) -> bool {
+        self.interrupt_asserted()
+    }
+
+    /// Cycles until this core's event stream (CNTKCTL_EL1.EVNTEN) wakes a WFE.
+    pub fn cycles_to_event_stream(&self) -> Option<u64> {
+        self.timer.cycles_to_event_stream(self.cycles)
+    }
+
+    /// Sets the event register (the board's own wake-up events).
+    pub fn send_event(&mut self) {
+        self.event_register = true;
+    }
+
+    /// The system counter floor: see [`Cpu::set_counter_floor`].
+    pub fn counter_floor(&self) -> u64 {
+        self.counter_floor
+    }
+
+    /// Makes counter reads return at least the count at `cycles` (the highest time
+    /// another core has read the counter at), so the counter is monotonic across cores.
+    pub fn set_counter_floor(&mut self, cycles: u64) {
+        self.counter_floor = self.counter_floor.max(cycles);
+    }
+
+    /// The virtual time a counter read sees: this core's, or the floor if that is later.
+    pub(crate) fn counter_cycles(&mut self) -> u64 {
+        self.counter_floor = self.counter_floor.max(self.cycles);
+        self.counter_floor
+    }
+
+    /// Virtual time in nanoseconds, as devices see it.
+    pub fn now_ns(&self) -> u64 {
+        (self.cycles as u128 * 1_000_000_000 / self.timer.cpu_hz as u128) as u64
     }
 
     /// Sets the interrupt controller's IRQ and FIQ outputs to this PE.

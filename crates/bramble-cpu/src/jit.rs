@@ -215,7 +215,8 @@ fn inline(insn: &Insn) -> bool {
             }
         }
         Insn::Branch(b) => !matches!(b, Branch::Eret),
-        Insn::System(System::Hint { crm, op2 }) => *crm != 0 || !matches!(op2, 2 | 3),
+        // Not WFE, WFI, SEV, SEVL: they wait or touch the event register.
+        Insn::System(System::Hint { crm, op2 }) => *crm != 0 || !matches!(op2, 2..=5),
         Insn::System(System::Dmb { .. } | System::Dsb { .. }) => true,
         _ => false,
     }

@@ -19,7 +19,8 @@ mod timer;
 pub mod timing;
 mod translate;
 
-pub use cpu::{Cpu, Features, Stats, StopReason, JIT_THRESHOLD};
+pub use cpu::{Broadcast, CodeCache, Cpu, Features, Stats, StopReason, JIT_THRESHOLD};
 pub use exception::{Exception, Syndrome};
 pub use sysreg::SysRegs;
 pub use timer::{count_at, CNTFRQ_HZ, CPU_HZ};
+pub use translate::TlbOp;

@@ -40,12 +40,15 @@ pub struct SysRegs {
     pub(crate) plain: [u64; PLAIN_SLOTS],
     pub fpcr: u64,
     pub fpsr: u64,
+    /// MPIDR_EL1: which core this is.
+    pub mpidr: u64,
 }
 
 /// Cortex-A72 r0p3 MIDR_EL1 (TRM 4.3.1), as on the Raspberry Pi 4.
 pub const MIDR_CORTEX_A72: u64 = 0x410f_d083;
-/// Uniprocessor-style affinity for core 0 (MPIDR_EL1.U = 0, bit 31 RES1).
-const MPIDR_CORE0: u64 = 0x8000_0000;
+/// MPIDR_EL1 of core 0: bit 31 RES1, U = 0 (part of a multiprocessor), MT = 0, the core
+/// number in Aff0 (BCM2711: cpu@0..cpu@3 have reg 0..3).
+pub const MPIDR_CORE0: u64 = 0x8000_0000;
 /// CTR_EL0: 64-byte lines (IminLine/DminLine = 4), ERG/CWG = 4, PIPT I-cache (TRM 4.3.3).
 const CTR_EL0: u64 = 0x8444_c004;
 /// DCZID_EL0: DC ZVA enabled, 64-byte blocks (BS = 4 words log2).
@@ -94,6 +97,7 @@ impl SysRegs {
             plain: [0; PLAIN_SLOTS],
             fpcr: 0,
             fpsr: 0,
+            mpidr: MPIDR_CORE0,
         }
     }
 }
@@ -267,7 +271,7 @@ fn lookup(key: u16, cpu: &Cpu) -> Option<(Reg, u8, bool)> {
         x if x == k(3, 3, 4, 4, 0) => (Fpcr, 0, true),
         x if x == k(3, 3, 4, 4, 1) => (Fpsr, 0, true),
         x if x == k(3, 0, 0, 0, 0) => (Const(MIDR_CORTEX_A72), 1, false),
-        x if x == k(3, 0, 0, 0, 5) => (Const(MPIDR_CORE0), 1, false),
+        x if x == k(3, 0, 0, 0, 5) => (Const(cpu.sys.mpidr), 1, false),
         x if x == k(3, 0, 0, 0, 6) => (Const(0), 1, false), // REVIDR_EL1
         x if x == k(3, 3, 0, 0, 1) => (Const(CTR_EL0), 0, false),
         // DZP (bit 4) reports DC ZVA prohibited: at EL0 when SCTLR_EL1.DZE is clear.
@@ -377,6 +381,10 @@ impl Cpu {
     pub(crate) fn mrs(&mut self, key: u16, rt: u32) -> Result<u64, Exception> {
         use Reg::*;
         let reg = self.sysreg_access(key, false, rt)?;
+        if let Timer(r @ (TimerReg::Pct | TimerReg::Vct)) = reg {
+            let at = self.counter_cycles();
+            return Ok(self.timer.read(r, at));
+        }
         let s = &self.sys;
         Ok(match reg {
             Nzcv => self.nzcv as u64,

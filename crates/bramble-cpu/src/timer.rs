@@ -144,6 +144,25 @@ impl GenericTimer {
             })
             .min()
     }
+
+    /// Cycles from `cycles` until the EL1 event stream next generates a WFE wake-up event
+    /// (CNTKCTL_EL1.EVNTEN, D11.2.3): when bit EVNTI of CNTVCT goes 0 to 1 (EVNTDIR = 0) or
+    /// 1 to 0 (EVNTDIR = 1). `None` when the stream is off.
+    pub fn cycles_to_event_stream(&self, cycles: u64) -> Option<u64> {
+        let k = self.cntkctl_el1;
+        if k & (1 << 2) == 0 {
+            return None;
+        }
+        let bit = (k >> 4) & 0xf;
+        let period = 2u64 << bit;
+        let phase = if k & (1 << 3) == 0 { period / 2 } else { 0 };
+        let now = count_at(cycles, self.cpu_hz).wrapping_sub(self.cntvoff_el2);
+        // The next count after `now` at `phase` within the period.
+        let base = now - now % period + phase;
+        let next = if base > now { base } else { base + period };
+        let at = cycles_for(next.wrapping_add(self.cntvoff_el2), self.cpu_hz);
+        Some(at.saturating_sub(cycles as u128).clamp(1, u64::MAX as u128) as u64)
+    }
 }
 
 #[cfg(test)]
@@ -182,6 +201,20 @@ mod tests {
         t.write(TimerReg::Ctl(EL1_PHYS), CTL_ENABLE | CTL_IMASK, wait);
         assert!(!t.outputs(wait)[EL1_PHYS]);
         assert_eq!(t.cycles_to_next_event(wait), None);
+    }
+
+    #[test]
+    fn event_stream_fires_on_the_chosen_counter_bit_edge() {
+        let mut t = GenericTimer::default();
+        assert_eq!(t.cycles_to_event_stream(0), None, "off at reset");
+        // EVNTEN, EVNTI = 3 (bit 3 of the count: period 16 ticks), 0 to 1 edge at 8, 24...
+        t.write(TimerReg::Kctl, (3 << 4) | (1 << 2), 0);
+        assert_eq!(t.cycles_to_event_stream(0), Some(cycles_for(8, CPU_HZ) as u64));
+        let at8 = cycles_for(8, CPU_HZ) as u64;
+        assert_eq!(t.cycles_to_event_stream(at8), Some(cycles_for(24, CPU_HZ) as u64 - at8));
+        // EVNTDIR: the 1 to 0 edge, at 16.
+        t.write(TimerReg::Kctl, (3 << 4) | (1 << 3) | (1 << 2), 0);
+        assert_eq!(t.cycles_to_event_stream(at8), Some(cycles_for(16, CPU_HZ) as u64 - at8));
     }
 
     #[test]

@@ -173,10 +173,10 @@ impl Cpu {
     }
 
     /// TLBI: the operation's (op1, CRm, op2) and its Xt argument (VA[55:12] in bits 43:0,
-    /// ASID in bits 63:48).
+    /// ASID in bits 63:48). The Inner Shareable forms (CRm 3) also go to every other
+    /// core, through the board.
     pub(crate) fn tlb_maintenance(&mut self, op1: u8, crm: u8, op2: u8, xt: u64) -> bool {
         self.utlb.clear();
-        // Inner Shareable and local forms act the same on one PE.
         if !matches!(crm, 3 | 7) {
             // IPAS2E1* (CRm 0/4) invalidate stage 2 entries, which bramble does not cache.
             return op1 == 4 && matches!(crm, 0 | 4) && matches!(op2, 1 | 5);
@@ -184,20 +184,45 @@ impl Cpu {
         let va = sign_extend_va(xt << 12);
         let asid = (xt >> 48) as u16;
         let asid = if self.sys.tcr[1] & (1 << 36) != 0 { asid } else { asid & 0xff };
-        match (op1, op2) {
-            (0, 0) => self.tlb.flush_regime(Regime::El10), // VMALLE1
-            (0, 1) | (0, 5) => self.tlb.flush_va(Regime::El10, va, Some(asid)), // VAE1, VALE1
-            (0, 2) => self.tlb.flush_asid(asid),           // ASIDE1
-            (0, 3) | (0, 7) => self.tlb.flush_va(Regime::El10, va, None), // VAAE1, VAALE1
-            (4, 0) => self.tlb.flush_regime(Regime::El2),  // ALLE2
-            (4, 1) | (4, 5) => self.tlb.flush_va(Regime::El2, va, None), // VAE2, VALE2
-            (4, 4) | (4, 6) => self.tlb.flush_regime(Regime::El10), // ALLE1, VMALLS12E1
-            (6, 0) => self.tlb.flush_regime(Regime::El3),  // ALLE3
-            (6, 1) | (6, 5) => self.tlb.flush_va(Regime::El3, va, None), // VAE3, VALE3
+        let op = match (op1, op2) {
+            (0, 0) => TlbOp::Regime(Regime::El10),                      // VMALLE1
+            (0, 1) | (0, 5) => TlbOp::Va(Regime::El10, va, Some(asid)), // VAE1, VALE1
+            (0, 2) => TlbOp::Asid(asid),                                // ASIDE1
+            (0, 3) | (0, 7) => TlbOp::Va(Regime::El10, va, None),       // VAAE1, VAALE1
+            (4, 0) => TlbOp::Regime(Regime::El2),                       // ALLE2
+            (4, 1) | (4, 5) => TlbOp::Va(Regime::El2, va, None),        // VAE2, VALE2
+            (4, 4) | (4, 6) => TlbOp::Regime(Regime::El10),             // ALLE1, VMALLS12E1
+            (6, 0) => TlbOp::Regime(Regime::El3),                       // ALLE3
+            (6, 1) | (6, 5) => TlbOp::Va(Regime::El3, va, None),        // VAE3, VALE3
             _ => return false,
+        };
+        self.apply_tlb_op(op);
+        if crm == 3 {
+            self.broadcasts.push(crate::cpu::Broadcast::Tlbi(op));
         }
         true
     }
+
+    /// Performs a TLB invalidation on this core's TLBs.
+    pub(crate) fn apply_tlb_op(&mut self, op: TlbOp) {
+        self.utlb.clear();
+        match op {
+            TlbOp::Regime(r) => self.tlb.flush_regime(r),
+            TlbOp::Va(r, va, asid) => self.tlb.flush_va(r, va, asid),
+            TlbOp::Asid(asid) => self.tlb.flush_asid(asid),
+        }
+    }
+}
+
+/// One TLB invalidation, with its operands already decoded by the core that issued it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlbOp {
+    /// Every entry of a translation regime.
+    Regime(Regime),
+    /// The entries for one VA (of one ASID, or all).
+    Va(Regime, u64, Option<u16>),
+    /// The non-global EL1&0 entries of one ASID.
+    Asid(u16),
 }
 
 /// A permission fault at the level the descriptor was found (from its block size).

@@ -14,7 +14,7 @@
 
 use std::collections::VecDeque;
 
-use bramble_mem::{IrqLine, MmioDevice};
+use bramble_mem::{Access, IrqLine, MmioDevice};
 use log::warn;
 
 /// Where transmitted bytes go.
@@ -233,7 +233,7 @@ impl<O: SerialOutput, I: SerialInput> Pl011<O, I> {
 }
 
 impl<O: SerialOutput, I: SerialInput> MmioDevice for Pl011<O, I> {
-    fn read(&mut self, offset: u64, _size: u8) -> u64 {
+    fn read(&mut self, _: Access, offset: u64, _size: u8) -> u64 {
         let v = match offset {
             UARTDR => {
                 self.poll();
@@ -271,7 +271,7 @@ impl<O: SerialOutput, I: SerialInput> MmioDevice for Pl011<O, I> {
         v as u64
     }
 
-    fn write(&mut self, offset: u64, _size: u8, value: u64) {
+    fn write(&mut self, _: Access, offset: u64, _size: u8, value: u64) {
         let v = value as u32;
         match offset {
             UARTDR => {
@@ -323,55 +323,55 @@ mod tests {
     #[test]
     fn transmits_and_raises_tx_interrupt_when_unmasked() {
         let (mut u, irq) = uart(&[]);
-        u.write(UARTDR, 4, b'h' as u64);
-        u.write(UARTDR, 4, b'i' as u64);
+        u.write(Access::default(), UARTDR, 4, b'h' as u64);
+        u.write(Access::default(), UARTDR, 4, b'i' as u64);
         assert_eq!(u.output().as_slice(), b"hi");
         assert!(!irq.level());
-        u.write(UARTIMSC, 4, INT_TX as u64);
+        u.write(Access::default(), UARTIMSC, 4, INT_TX as u64);
         assert!(irq.level());
-        assert_eq!(u.read(UARTMIS, 4), INT_TX as u64);
-        u.write(UARTICR, 4, INT_TX as u64);
+        assert_eq!(u.read(Access::default(), UARTMIS, 4), INT_TX as u64);
+        u.write(Access::default(), UARTICR, 4, INT_TX as u64);
         assert!(!irq.level());
     }
 
     #[test]
     fn receive_fifo_flags_and_levels() {
         let (mut u, irq) = uart(b"abc");
-        u.write(UARTLCR_H, 4, LCR_H_FEN as u64);
-        u.write(UARTIMSC, 4, (INT_RX | INT_RT) as u64);
-        assert_eq!(u.read(UARTFR, 4) as u32 & FR_RXFE, 0);
+        u.write(Access::default(), UARTLCR_H, 4, LCR_H_FEN as u64);
+        u.write(Access::default(), UARTIMSC, 4, (INT_RX | INT_RT) as u64);
+        assert_eq!(u.read(Access::default(), UARTFR, 4) as u32 & FR_RXFE, 0);
         // 3 bytes < trigger (8, the 1/2 reset level): receive timeout, not RX.
-        assert_eq!(u.read(UARTRIS, 4) as u32 & (INT_RX | INT_RT), INT_RT);
+        assert_eq!(u.read(Access::default(), UARTRIS, 4) as u32 & (INT_RX | INT_RT), INT_RT);
         assert!(irq.level());
-        assert_eq!(u.read(UARTDR, 4), b'a' as u64);
-        assert_eq!(u.read(UARTDR, 4), b'b' as u64);
-        assert_eq!(u.read(UARTDR, 4), b'c' as u64);
-        assert_ne!(u.read(UARTFR, 4) as u32 & FR_RXFE, 0);
+        assert_eq!(u.read(Access::default(), UARTDR, 4), b'a' as u64);
+        assert_eq!(u.read(Access::default(), UARTDR, 4), b'b' as u64);
+        assert_eq!(u.read(Access::default(), UARTDR, 4), b'c' as u64);
+        assert_ne!(u.read(Access::default(), UARTFR, 4) as u32 & FR_RXFE, 0);
         assert!(!irq.level());
-        assert_eq!(u.read(UARTDR, 4), 0);
+        assert_eq!(u.read(Access::default(), UARTDR, 4), 0);
     }
 
     #[test]
     fn fifo_disabled_holds_one_byte() {
         let (mut u, _) = uart(b"xy");
-        assert_ne!(u.read(UARTFR, 4) as u32 & FR_RXFF, 0);
-        assert_eq!(u.read(UARTDR, 4), b'x' as u64);
-        assert_eq!(u.read(UARTDR, 4), b'y' as u64);
+        assert_ne!(u.read(Access::default(), UARTFR, 4) as u32 & FR_RXFF, 0);
+        assert_eq!(u.read(Access::default(), UARTDR, 4), b'x' as u64);
+        assert_eq!(u.read(Access::default(), UARTDR, 4), b'y' as u64);
     }
 
     #[test]
     fn identifies_as_pl011() {
         let (mut u, _) = uart(&[]);
-        let id: Vec<u64> = (0..8).map(|i| u.read(PERIPH_ID + 4 * i, 4)).collect();
+        let id: Vec<u64> = (0..8).map(|i| u.read(Access::default(), PERIPH_ID + 4 * i, 4)).collect();
         assert_eq!(id, vec![0x11, 0x10, 0x34, 0x00, 0x0d, 0xf0, 0x05, 0xb1]);
     }
 
     #[test]
     fn unknown_offsets_are_harmless() {
         let (mut u, _) = uart(&[]);
-        assert_eq!(u.read(0x800, 4), 0);
-        u.write(UARTFR, 4, 0xffff_ffff);
-        u.write(0x7fc, 1, 1);
-        assert_eq!(u.read(UARTFR, 4) as u32, FR_TXFE | FR_RXFE);
+        assert_eq!(u.read(Access::default(), 0x800, 4), 0);
+        u.write(Access::default(), UARTFR, 4, 0xffff_ffff);
+        u.write(Access::default(), 0x7fc, 1, 1);
+        assert_eq!(u.read(Access::default(), UARTFR, 4) as u32, FR_TXFE | FR_RXFE);
     }
 }

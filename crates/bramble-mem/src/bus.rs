@@ -3,16 +3,26 @@
 use log::warn;
 use thiserror::Error;
 
+use crate::irq::IrqSignal;
 use crate::ram::Ram;
+
+/// Who makes an access and when: the requesting core (banked registers, such as the GIC's
+/// per-CPU ones, depend on it) and the virtual time of the access, in nanoseconds (a
+/// device that starts something schedules its completion from here).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Access {
+    pub cpu: usize,
+    pub now_ns: u64,
+}
 
 /// A memory-mapped device. `offset` is relative to the device's window; `size` is 1, 2, 4
 /// or 8. Reads of registers that do not exist return 0 and writes are ignored (the
 /// device logs them under `guest_error`).
 pub trait MmioDevice {
     /// Reads `size` bytes at `offset`.
-    fn read(&mut self, offset: u64, size: u8) -> u64;
+    fn read(&mut self, at: Access, offset: u64, size: u8) -> u64;
     /// Writes the low `size` bytes of `value` at `offset`.
-    fn write(&mut self, offset: u64, size: u8, value: u64);
+    fn write(&mut self, at: Access, offset: u64, size: u8, value: u64);
 }
 
 /// Errors building the bus.
@@ -36,6 +46,13 @@ pub struct Bus {
     /// Guest RAM; public so the CPU's fast path can reach it without a call.
     pub ram: Ram,
     regions: Vec<Region>,
+    /// The core whose accesses the bus carries now, and the virtual time of the access:
+    /// the board sets the core before it runs one, the core the time before each device
+    /// access.
+    access: Access,
+    /// Raised by any interrupt source whose level changed: the core stops after the
+    /// access so the board can deliver the change.
+    irq_signal: IrqSignal,
 }
 
 impl std::fmt::Debug for Bus {
@@ -48,7 +65,33 @@ impl std::fmt::Debug for Bus {
 impl Bus {
     /// A bus with only RAM.
     pub fn new(ram: Ram) -> Self {
-        Self { ram, regions: Vec::new() }
+        Self { ram, regions: Vec::new(), access: Access::default(), irq_signal: IrqSignal::default() }
+    }
+
+    /// Makes the bus carry `cpu`'s accesses.
+    pub fn set_requester(&mut self, cpu: usize) {
+        self.access.cpu = cpu;
+    }
+
+    /// The core whose accesses the bus carries.
+    pub fn requester(&self) -> usize {
+        self.access.cpu
+    }
+
+    /// Sets the virtual time devices see for the next accesses.
+    pub fn set_now_ns(&mut self, ns: u64) {
+        self.access.now_ns = ns;
+    }
+
+    /// Whether an interrupt source changed a level since the board last delivered.
+    pub fn irq_signal_raised(&self) -> bool {
+        self.irq_signal.is_raised()
+    }
+
+    /// The signal interrupt sources raise when a level changes (hand a clone to every
+    /// device and to the interrupt controller).
+    pub fn irq_signal(&self) -> IrqSignal {
+        self.irq_signal.clone()
     }
 
     /// Maps `dev` at `[base, base + size)`. Overlaps with RAM or another device are refused.
@@ -83,8 +126,9 @@ impl Bus {
         if let Some(v) = self.ram.read(addr, size as usize) {
             return Some(v);
         }
+        let at = self.access;
         let (r, off) = self.find(addr, size)?;
-        Some(r.dev.read(off, size))
+        Some(r.dev.read(at, off, size))
     }
 
     /// Writes physical memory; `false` means nothing answers there.
@@ -92,9 +136,10 @@ impl Bus {
         if self.ram.write(addr, size as usize, value) {
             return true;
         }
+        let at = self.access;
         match self.find(addr, size) {
             Some((r, off)) => {
-                r.dev.write(off, size, value);
+                r.dev.write(at, off, size, value);
                 true
             }
             None => {
@@ -113,10 +158,10 @@ mod tests {
 
     struct Recorder(Rc<RefCell<Vec<(u64, u8, u64)>>>);
     impl MmioDevice for Recorder {
-        fn read(&mut self, offset: u64, _size: u8) -> u64 {
-            offset * 2
+        fn read(&mut self, at: Access, offset: u64, _size: u8) -> u64 {
+            offset * 2 + at.cpu as u64
         }
-        fn write(&mut self, offset: u64, size: u8, value: u64) {
+        fn write(&mut self, _: Access, offset: u64, size: u8, value: u64) {
             self.0.borrow_mut().push((offset, size, value));
         }
     }
@@ -135,5 +180,8 @@ mod tests {
         // Straddling the end of the window, or nothing mapped: no device answers.
         assert_eq!(bus.read(0x1000_0ffe, 4), None);
         assert_eq!(bus.read(0x2000_0000, 4), None);
+        // The requester reaches the device.
+        bus.set_requester(3);
+        assert_eq!(bus.read(0x1000_0010, 4), Some(0x23));
     }
 }

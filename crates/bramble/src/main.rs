@@ -38,6 +38,10 @@ struct DtbArgs {
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = size::parse_mem)]
     mem: u64,
 
+    /// Cores the tree lists (as for `run --cpus`).
+    #[arg(long, visible_alias = "smp", value_name = "N", default_value_t = 4, value_parser = parse_cpus)]
+    cpus: usize,
+
     /// Where to write the blob (default: standard output).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -98,6 +102,14 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     dtb: Option<PathBuf>,
 
+    /// Cores (1-4; the Pi 4 has 4). `--smp` is accepted as in QEMU.
+    #[arg(long, visible_alias = "smp", value_name = "N", default_value_t = 4, value_parser = parse_cpus)]
+    cpus: usize,
+
+    /// Cycles each core runs in its turn when several take turns (0: the default).
+    #[arg(long, value_name = "CYCLES", hide = true, default_value_t = 0)]
+    quantum: u64,
+
     /// CPU model: which architecture features exist and are reported in ID registers.
     #[arg(long, value_enum, default_value = "cortex-a72")]
     cpu: CpuModel,
@@ -145,6 +157,13 @@ struct RunArgs {
     serial_input: Option<PathBuf>,
 }
 
+fn parse_cpus(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=bramble_board::MAX_CPUS).contains(&n) => Ok(n),
+        _ => Err(format!("'{s}' is not a CPU count from 1 to {}", bramble_board::MAX_CPUS)),
+    }
+}
+
 fn parse_timeout(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(t) if t > 0.0 && t.is_finite() && t < 1e9 => Ok(t),
@@ -173,15 +192,18 @@ fn main() -> ExitCode {
 
 /// `--stats`: what the run cost, on stderr.
 fn print_stats(m: &Machine, host: Duration) {
-    let s = m.cpu.stats();
-    let insns = m.cpu.insns();
-    let cycles = m.cpu.cycles();
+    let s = m.stats();
+    let insns = m.insns();
+    let cores = m.core_stats();
+    let cycles = cores.iter().map(|c| c.cycles).max().unwrap_or(0);
+    let hz = m.cpu_hz() as f64;
     let host_s = host.as_secs_f64();
     let pct = |part: u64, whole: u64| if whole == 0 { 100.0 } else { 100.0 * (1.0 - part as f64 / whole as f64) };
     eprintln!(
-        "\r\nbramble: {insns} instructions, {cycles} cycles, {:.3} s virtual, {host_s:.3} s host, {:.1} MIPS",
-        cycles as f64 / m.cpu.cpu_hz() as f64,
-        insns as f64 / host_s.max(1e-9) / 1e6
+        "\r\nbramble: {insns} instructions, {cycles} cycles, {:.3} s virtual, {host_s:.3} s host, {:.1} MIPS, {} cores",
+        cycles as f64 / hz,
+        insns as f64 / host_s.max(1e-9) / 1e6,
+        cores.len()
     );
     if s.block_lookups > 0 {
         eprintln!(
@@ -207,19 +229,31 @@ fn print_stats(m: &Machine, host: Duration) {
         );
     }
     eprintln!(
-        "bramble: TLB {:.2}% hits ({} walks in {} lookups behind the micro-TLBs); {} exceptions, {} interrupts; {:.3} s idle",
+        "bramble: TLB {:.2}% hits ({} walks in {} lookups behind the micro-TLBs); {} exceptions, {} interrupts, {} IPIs; {:.3} s idle (all cores)",
         pct(s.tlb_walks, s.tlb_lookups),
         s.tlb_walks,
         s.tlb_lookups,
         s.exceptions,
         s.interrupts,
-        s.idle_cycles as f64 / m.cpu.cpu_hz() as f64
+        cores.iter().map(|c| c.ipis).sum::<u64>(),
+        s.idle_cycles as f64 / hz
     );
+    for (i, c) in cores.iter().enumerate() {
+        eprintln!(
+            "bramble: cpu{i}: {} insns, {} cycles, {:.3} s idle or off, {} exceptions, {} interrupts, {} IPIs",
+            c.insns,
+            c.cycles,
+            c.idle_cycles as f64 / hz,
+            c.exceptions,
+            c.interrupts,
+            c.ipis
+        );
+    }
 }
 
 fn dtb(args: DtbArgs) -> ExitCode {
     use std::io::Write;
-    let blob = match bramble_board::fdt::default_for(args.mem) {
+    let blob = match bramble_board::fdt::default_for(args.mem, args.cpus) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("bramble: building the device tree: {e}");
@@ -262,6 +296,8 @@ fn run(args: RunArgs) -> ExitCode {
         translate: !args.no_translate,
         jit_threshold: if args.no_jit { 0 } else { args.jit_threshold },
         serial_input: args.serial_input.clone(),
+        cpus: args.cpus,
+        quantum: args.quantum,
     };
     let out = SharedOut::new(Box::new(std::io::stdout()));
     let err = SharedOut::new(Box::new(std::io::stderr()));
@@ -318,12 +354,12 @@ fn run(args: RunArgs) -> ExitCode {
             eprintln!("bramble: instruction limit of {} reached (--max-insns)", args.max_insns.unwrap_or(0));
             ExitCode::from(EXIT_TIMEOUT)
         }
-        Exit::Stuck { pc, esr, unimp } => {
+        Exit::Stuck { cpu, pc, esr, unimp } => {
             let cause = match unimp {
                 Some((upc, word, what)) => format!("; last unimplemented: {what} at pc={upc:#x} insn={word:#010x}"),
                 None => String::new(),
             };
-            eprintln!("bramble: CPU stuck taking exceptions at pc={pc:#x} (ESR={esr:#x}){cause}");
+            eprintln!("bramble: CPU {cpu} stuck taking exceptions at pc={pc:#x} (ESR={esr:#x}){cause}");
             ExitCode::from(EXIT_STUCK)
         }
     }

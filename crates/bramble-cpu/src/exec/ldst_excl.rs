@@ -7,6 +7,20 @@ use bramble_mem::Bus;
 use crate::cpu::{Cpu, ExecResult};
 
 impl Cpu {
+    /// Sets the local monitor on (`va`, `size`) after the load went through, noting the
+    /// physical address for the global monitor (the load just filled the micro-TLB).
+    fn mark_exclusive(&mut self, bus: &Bus, va: u64, size: u8) {
+        self.monitor = Some((va, size));
+        self.monitor_pa = if !self.translate_on {
+            va
+        } else {
+            match self.utlb.read(va, size) {
+                Some(pa) => pa,
+                None => self.translate_quietly(bus, va).unwrap_or(va),
+            }
+        };
+    }
+
     pub(crate) fn exec_ldst_excl(&mut self, bus: &mut Bus, i: &LdSt, word: u32) -> ExecResult {
         match *i {
             LdSt::Ldxr { size, rn, rt, .. } => {
@@ -14,7 +28,7 @@ impl Cpu {
                 let addr = self.base(rn)?;
                 Self::check_aligned(addr, bytes as u64, false)?;
                 let v = self.read(bus, addr, bytes)?;
-                self.monitor = Some((addr, bytes));
+                self.mark_exclusive(bus, addr, bytes);
                 self.set_xz(rt, v);
             }
             LdSt::Stxr { size, rs, rn, rt, .. } => {
@@ -36,7 +50,7 @@ impl Cpu {
                 Self::check_aligned(addr, 2 * bytes as u64, false)?;
                 let a = self.read(bus, addr, bytes)?;
                 let b = self.read(bus, addr + bytes as u64, bytes)?;
-                self.monitor = Some((addr, 2 * bytes));
+                self.mark_exclusive(bus, addr, 2 * bytes);
                 self.set_xz(rt, a);
                 self.set_xz(rt2, b);
             }

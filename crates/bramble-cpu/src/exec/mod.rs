@@ -166,8 +166,10 @@ impl Cpu {
         if let Some(v) = bus.ram.read(pa, size as usize) {
             return Ok(v);
         }
-        self.touch_device();
-        bus.read(pa, size).ok_or(Exception::DataAbort { va, write: false, fsc: fsc::EXTERNAL_ABORT })
+        self.touch_device(bus);
+        let v = bus.read(pa, size);
+        self.after_device_access(bus);
+        v.ok_or(Exception::DataAbort { va, write: false, fsc: fsc::EXTERNAL_ABORT })
     }
 
     #[cold]
@@ -175,8 +177,10 @@ impl Cpu {
         if bus.ram.write(pa, size as usize, v) {
             return Ok(());
         }
-        self.touch_device();
-        if bus.write(pa, size, v) {
+        self.touch_device(bus);
+        let done = bus.write(pa, size, v);
+        self.after_device_access(bus);
+        if done {
             Ok(())
         } else {
             Err(Exception::DataAbort { va, write: true, fsc: fsc::EXTERNAL_ABORT })
@@ -207,12 +211,21 @@ impl Cpu {
         Ok(())
     }
 
-    /// Notes a device access: its cost, and that interrupt levels may have changed.
+    /// Before a device access: its cost, and the virtual time the device sees.
     #[cold]
-    fn touch_device(&mut self) {
+    fn touch_device(&mut self, bus: &mut Bus) {
         self.cycles += crate::timing::DEVICE_ACCESS;
-        self.device_touched = true;
-        self.request_attention();
+        bus.set_now_ns(self.now_ns());
+    }
+
+    /// After a device access: if it changed an interrupt level, the core stops after
+    /// this instruction so the board can deliver the change (other accesses run on).
+    #[inline]
+    fn after_device_access(&mut self, bus: &Bus) {
+        if bus.irq_signal_raised() {
+            self.device_touched = true;
+            self.request_attention();
+        }
     }
 
     /// Checks natural alignment for exclusives, atomics and acquire/release accesses.

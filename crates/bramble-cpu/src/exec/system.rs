@@ -20,9 +20,9 @@ fn op1_min_el(op1: u8) -> u8 {
 impl Cpu {
     pub(crate) fn exec_system(&mut self, bus: &mut Bus, i: &System, word: u32) -> ExecResult {
         match *i {
-            // WFI idles until an interrupt is asserted (masked or not). WFE completes at once
-            // (allowed: it may complete at any time), and hints of unimplemented features are
-            // NOPs by definition.
+            // WFI idles until an interrupt is asserted (masked or not), WFE until an event
+            // (B2.10.2 and D1.16.2), and hints of unimplemented features are NOPs by
+            // definition.
             // WFI and WFE at EL0 trap to EL1 unless SCTLR_EL1.nTWI / nTWE (bits 16 / 18)
             // allow them (Linux leaves nTWI clear and skips trapped WFIs).
             System::Hint { crm: 0, op2: op2 @ (2 | 3) }
@@ -35,6 +35,19 @@ impl Cpu {
                     return Err(Trap::Stop(Stop::Wfi));
                 }
             }
+            // WFE consumes a set event register; otherwise the core waits for a wake-up
+            // event, which the board decides (it sees the other cores).
+            System::Hint { crm: 0, op2: 2 } => {
+                if !std::mem::take(&mut self.event_register) {
+                    return Err(Trap::Stop(Stop::Wfe));
+                }
+            }
+            // SEV: an event for every core, this one included; SEVL: this one only.
+            System::Hint { crm: 0, op2: 4 } => {
+                self.event_register = true;
+                self.broadcasts.push(crate::cpu::Broadcast::Sev);
+            }
+            System::Hint { crm: 0, op2: 5 } => self.event_register = true,
             System::Hint { .. } => {}
             System::Clrex => self.monitor = None,
             // One in-order PE with no caches to model: barriers have nothing to order. The

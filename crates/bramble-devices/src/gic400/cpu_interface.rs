@@ -94,6 +94,7 @@ impl Gic400 {
         if intid < 16 {
             let src = self.sgi_source(cpu, intid);
             self.cpus[cpu].sgi_pending[intid as usize] &= !(1 << src);
+            self.cpus[cpu].sgis_acked += 1;
             value |= src << 10;
         }
         if let Some(st) = self.state_mut(cpu, intid) {

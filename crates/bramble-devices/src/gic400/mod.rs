@@ -12,8 +12,11 @@
 //! pending registers; group 0/1 with FIQ signalling of group 0 when FIQEn is set.
 //! Deviations: the Security Extensions are not modelled (GICD_TYPER.SecurityExtn = 0,
 //! every access sees the one register bank, as firmware-less Linux expects); the bypass
-//! and wake-up signals, and the GICv2m and virtualization interfaces, are absent; the
-//! requesting CPU is CPU 0 until the board has more than one core.
+//! and wake-up signals, and the GICv2m and virtualization interfaces, are absent.
+//! Banked registers (SGI/PPI state, ITARGETSR0-7, the CPU interface) follow the core the
+//! bus says made the access; an access from a core the GIC has no interface for reads as
+//! zero and writes are ignored. When an output changes, the GIC raises its
+//! [`IrqSignal`] so the board delivers it without stopping on unchanged accesses.
 
 mod cpu_interface;
 mod distributor;
@@ -21,7 +24,8 @@ mod distributor;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use bramble_mem::{IrqLine, MmioDevice};
+use bramble_mem::{Access, IrqLine, IrqSignal, MmioDevice};
+use log::warn;
 
 /// Number of interrupt IDs: the BCM2711's GIC-400 has ITLinesNumber = 7 (256 INTIDs).
 pub const NUM_IRQS: usize = 256;
@@ -59,6 +63,8 @@ struct CpuIf {
     private: [IrqState; 32],
     /// Pending SGIs: one bit per source CPU.
     sgi_pending: [u8; 16],
+    /// SGIs acknowledged, for statistics.
+    sgis_acked: u64,
     irq_out: bool,
     fiq_out: bool,
 }
@@ -70,6 +76,8 @@ pub struct Gic400 {
     spis: Vec<IrqState>,
     cpus: Vec<CpuIf>,
     inputs: Vec<(usize, u32, IrqLine)>,
+    /// Raised when an output changes.
+    signal: Option<IrqSignal>,
 }
 
 impl Gic400 {
@@ -86,7 +94,22 @@ impl Gic400 {
                 st.edge = i < 16;
             }
         }
-        Self { ctlr: 0, spis: vec![IrqState::default(); NUM_IRQS - 32], cpus, inputs: Vec::new() }
+        Self { ctlr: 0, spis: vec![IrqState::default(); NUM_IRQS - 32], cpus, inputs: Vec::new(), signal: None }
+    }
+
+    /// How many CPU interfaces the GIC has.
+    pub fn num_cpus(&self) -> usize {
+        self.cpus.len()
+    }
+
+    /// SGIs (inter-processor interrupts) `cpu` has acknowledged.
+    pub fn sgis_acknowledged(&self, cpu: usize) -> u64 {
+        self.cpus.get(cpu).map_or(0, |c| c.sgis_acked)
+    }
+
+    /// Raises `signal` whenever an IRQ or FIQ output changes.
+    pub fn set_signal(&mut self, signal: IrqSignal) {
+        self.signal = Some(signal);
     }
 
     /// Connects an interrupt source: an SPI (`intid` >= 32, `cpu` ignored) or a PPI of `cpu`.
@@ -133,8 +156,13 @@ impl Gic400 {
                 }
                 _ => (false, false),
             };
-            self.cpus[cpu].irq_out = irq;
-            self.cpus[cpu].fiq_out = fiq;
+            let c = &mut self.cpus[cpu];
+            if (c.irq_out, c.fiq_out) != (irq, fiq) {
+                (c.irq_out, c.fiq_out) = (irq, fiq);
+                if let Some(s) = &self.signal {
+                    s.raise();
+                }
+            }
         }
     }
 
@@ -203,36 +231,45 @@ impl Gic400 {
     }
 }
 
-/// The CPU whose accesses reach the GIC until the bus carries the requester.
-const REQUESTER: usize = 0;
-
 struct DistributorWindow(Rc<RefCell<Gic400>>);
 struct CpuInterfaceWindow(Rc<RefCell<Gic400>>);
 
-impl MmioDevice for DistributorWindow {
-    fn read(&mut self, offset: u64, size: u8) -> u64 {
-        let mut g = self.0.borrow_mut();
-        g.update();
-        g.dist_read(REQUESTER, offset, size) as u64
+/// The GIC borrowed for an access by `at.cpu`, or `None` (and a log line) for a core
+/// the GIC has no interface for.
+fn for_requester(gic: &Rc<RefCell<Gic400>>, at: Access) -> Option<std::cell::RefMut<'_, Gic400>> {
+    let g = gic.borrow_mut();
+    if at.cpu < g.cpus.len() {
+        Some(g)
+    } else {
+        warn!(target: "guest_error", "gic400: access from CPU {}, which has no CPU interface", at.cpu);
+        None
     }
-    fn write(&mut self, offset: u64, size: u8, value: u64) {
-        let mut g = self.0.borrow_mut();
-        g.dist_write(REQUESTER, offset, size, value as u32);
+}
+
+impl MmioDevice for DistributorWindow {
+    fn read(&mut self, at: Access, offset: u64, size: u8) -> u64 {
+        let Some(mut g) = for_requester(&self.0, at) else { return 0 };
+        g.update();
+        g.dist_read(at.cpu, offset, size) as u64
+    }
+    fn write(&mut self, at: Access, offset: u64, size: u8, value: u64) {
+        let Some(mut g) = for_requester(&self.0, at) else { return };
+        g.dist_write(at.cpu, offset, size, value as u32);
         g.update();
     }
 }
 
 impl MmioDevice for CpuInterfaceWindow {
-    fn read(&mut self, offset: u64, size: u8) -> u64 {
-        let mut g = self.0.borrow_mut();
+    fn read(&mut self, at: Access, offset: u64, size: u8) -> u64 {
+        let Some(mut g) = for_requester(&self.0, at) else { return 0 };
         g.update();
-        let v = g.cpu_read(REQUESTER, offset, size);
+        let v = g.cpu_read(at.cpu, offset, size);
         g.update();
         v as u64
     }
-    fn write(&mut self, offset: u64, size: u8, value: u64) {
-        let mut g = self.0.borrow_mut();
-        g.cpu_write(REQUESTER, offset, size, value as u32);
+    fn write(&mut self, at: Access, offset: u64, size: u8, value: u64) {
+        let Some(mut g) = for_requester(&self.0, at) else { return };
+        g.cpu_write(at.cpu, offset, size, value as u32);
         g.update();
     }
 }

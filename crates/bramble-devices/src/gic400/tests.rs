@@ -3,9 +3,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use bramble_mem::{IrqLine, MmioDevice};
+use bramble_mem::{Access, IrqLine, MmioDevice};
 
 use super::*;
+
+const CPU0: Access = Access { cpu: 0, now_ns: 0 };
 
 struct Gic {
     g: Rc<RefCell<Gic400>>,
@@ -23,19 +25,19 @@ impl Gic {
     }
     /// Distributor and CPU interface on, everything unmasked.
     fn enable(&mut self) {
-        self.d.write(0x000, 4, 1);
-        self.c.write(0x04, 4, 0xff);
-        self.c.write(0x00, 4, 1);
+        self.d.write(CPU0, 0x000, 4, 1);
+        self.c.write(CPU0, 0x04, 4, 0xff);
+        self.c.write(CPU0, 0x00, 4, 1);
     }
 }
 
 #[test]
 fn identifies_as_gic400_with_256_interrupts() {
     let mut gic = Gic::new();
-    assert_eq!(gic.d.read(0x004, 4) & 0x1f, 7);
-    assert_eq!(gic.d.read(0x008, 4), 0x0200_143b);
-    assert_eq!(gic.d.read(0xfe8, 4), 0x2b);
-    assert_eq!(gic.c.read(0xfc, 4), 0x0202_143b);
+    assert_eq!(gic.d.read(CPU0, 0x004, 4) & 0x1f, 7);
+    assert_eq!(gic.d.read(CPU0, 0x008, 4), 0x0200_143b);
+    assert_eq!(gic.d.read(CPU0, 0xfe8, 4), 0x2b);
+    assert_eq!(gic.c.read(CPU0, 0xfc, 4), 0x0202_143b);
 }
 
 #[test]
@@ -44,21 +46,21 @@ fn level_spi_round_trip() {
     let line = IrqLine::new();
     gic.g.borrow_mut().connect(0, 153, line.clone());
     gic.enable();
-    gic.d.write(0x100 + 4 * (153 / 32), 4, 1 << (153 % 32)); // enable
-    gic.d.write(0x800 + 153, 1, 1); // target CPU 0
-    gic.d.write(0x400 + 153, 1, 0xa0); // priority
+    gic.d.write(CPU0, 0x100 + 4 * (153 / 32), 4, 1 << (153 % 32)); // enable
+    gic.d.write(CPU0, 0x800 + 153, 1, 1); // target CPU 0
+    gic.d.write(CPU0, 0x400 + 153, 1, 0xa0); // priority
     line.set_level(true);
     gic.g.borrow_mut().update();
     assert!(gic.irq());
-    assert_eq!(gic.c.read(0x0c, 4), 153); // IAR
+    assert_eq!(gic.c.read(CPU0, 0x0c, 4), 153); // IAR
     assert!(!gic.irq(), "active: not signalled again");
-    assert_eq!(gic.c.read(0x14, 4), 0xa0); // RPR
+    assert_eq!(gic.c.read(CPU0, 0x14, 4), 0xa0); // RPR
     line.set_level(false);
-    gic.c.write(0x10, 4, 153); // EOIR
+    gic.c.write(CPU0, 0x10, 4, 153); // EOIR
     gic.g.borrow_mut().update();
     assert!(!gic.irq());
-    assert_eq!(gic.c.read(0x0c, 4), 1023);
-    assert_eq!(gic.c.read(0x14, 4), 0xff);
+    assert_eq!(gic.c.read(CPU0, 0x0c, 4), 1023);
+    assert_eq!(gic.c.read(CPU0, 0x14, 4), 0xff);
 }
 
 #[test]
@@ -66,23 +68,23 @@ fn priority_mask_and_preemption() {
     let mut gic = Gic::new();
     gic.enable();
     for (intid, prio) in [(40u64, 0x80u64), (41, 0x40)] {
-        gic.d.write(0x100 + 4, 4, 1 << (intid - 32));
-        gic.d.write(0x800 + intid, 1, 1);
-        gic.d.write(0x400 + intid, 1, prio);
+        gic.d.write(CPU0, 0x100 + 4, 4, 1 << (intid - 32));
+        gic.d.write(CPU0, 0x800 + intid, 1, 1);
+        gic.d.write(CPU0, 0x400 + intid, 1, prio);
     }
-    gic.c.write(0x04, 4, 0x80); // PMR: only priorities < 0x80 pass
-    gic.d.write(0x200 + 4, 4, 1 << 8); // pend 40 (priority 0x80)
+    gic.c.write(CPU0, 0x04, 4, 0x80); // PMR: only priorities < 0x80 pass
+    gic.d.write(CPU0, 0x200 + 4, 4, 1 << 8); // pend 40 (priority 0x80)
     assert!(!gic.irq(), "masked by PMR");
-    gic.c.write(0x04, 4, 0xf0);
+    gic.c.write(CPU0, 0x04, 4, 0xf0);
     assert!(gic.irq());
-    assert_eq!(gic.c.read(0x0c, 4), 40);
-    gic.d.write(0x200 + 4, 4, 1 << 9); // pend 41 (0x40): preempts 0x80
+    assert_eq!(gic.c.read(CPU0, 0x0c, 4), 40);
+    gic.d.write(CPU0, 0x200 + 4, 4, 1 << 9); // pend 41 (0x40): preempts 0x80
     assert!(gic.irq());
-    assert_eq!(gic.c.read(0x0c, 4), 41);
-    gic.d.write(0x200 + 4, 4, 1 << 8); // 40 again: cannot preempt 0x40
+    assert_eq!(gic.c.read(CPU0, 0x0c, 4), 41);
+    gic.d.write(CPU0, 0x200 + 4, 4, 1 << 8); // 40 again: cannot preempt 0x40
     assert!(!gic.irq());
-    gic.c.write(0x10, 4, 41);
-    gic.c.write(0x10, 4, 40);
+    gic.c.write(CPU0, 0x10, 4, 41);
+    gic.c.write(CPU0, 0x10, 4, 40);
     assert!(gic.irq(), "40 pending again after both EOIs");
 }
 
@@ -90,38 +92,38 @@ fn priority_mask_and_preemption() {
 fn sgi_carries_its_source_and_eoimode_splits_deactivation() {
     let mut gic = Gic::new();
     gic.enable();
-    gic.c.write(0x00, 4, 1 | (1 << 9)); // EOImode = 1
-    gic.d.write(0xf00, 4, (2 << 24) | 5); // SGI 5 to self
+    gic.c.write(CPU0, 0x00, 4, 1 | (1 << 9)); // EOImode = 1
+    gic.d.write(CPU0, 0xf00, 4, (2 << 24) | 5); // SGI 5 to self
     assert!(gic.irq());
-    assert_eq!(gic.d.read(0xf20 + 4, 4) & 0xff00, 0x0100, "SPENDSGIR shows source CPU 0");
-    assert_eq!(gic.c.read(0x0c, 4), 5);
-    gic.c.write(0x10, 4, 5); // priority drop only
-    assert_eq!(gic.d.read(0x300, 4) & (1 << 5), 1 << 5, "still active until DIR");
-    gic.c.write(0x1000, 4, 5);
-    assert_eq!(gic.d.read(0x300, 4) & (1 << 5), 0);
+    assert_eq!(gic.d.read(CPU0, 0xf20 + 4, 4) & 0xff00, 0x0100, "SPENDSGIR shows source CPU 0");
+    assert_eq!(gic.c.read(CPU0, 0x0c, 4), 5);
+    gic.c.write(CPU0, 0x10, 4, 5); // priority drop only
+    assert_eq!(gic.d.read(CPU0, 0x300, 4) & (1 << 5), 1 << 5, "still active until DIR");
+    gic.c.write(CPU0, 0x1000, 4, 5);
+    assert_eq!(gic.d.read(CPU0, 0x300, 4) & (1 << 5), 0);
 }
 
 #[test]
 fn edge_ppi_latches_and_group0_goes_to_fiq_when_enabled() {
     let mut gic = Gic::new();
     gic.enable();
-    gic.c.write(0x00, 4, 1 | 8); // EnableGrp0 + FIQEn
-    gic.d.write(0xc00 + 4, 4, 2 << (2 * (30 - 16))); // INTID 30 edge
-    gic.d.write(0x100, 4, 1 << 30);
+    gic.c.write(CPU0, 0x00, 4, 1 | 8); // EnableGrp0 + FIQEn
+    gic.d.write(CPU0, 0xc00 + 4, 4, 2 << (2 * (30 - 16))); // INTID 30 edge
+    gic.d.write(CPU0, 0x100, 4, 1 << 30);
     gic.g.borrow_mut().set_ppi_level(0, 30, true);
     gic.g.borrow_mut().set_ppi_level(0, 30, false);
     gic.g.borrow_mut().update();
     assert_eq!(gic.g.borrow().outputs(0), (false, true));
-    assert_eq!(gic.c.read(0x0c, 4), 30);
+    assert_eq!(gic.c.read(CPU0, 0x0c, 4), 30);
 }
 
 #[test]
 fn byte_access_and_read_only_targets() {
     let mut gic = Gic::new();
-    gic.d.write(0x400 + 33, 1, 0xff);
-    assert_eq!(gic.d.read(0x400 + 32, 4), 0xf800);
-    assert_eq!(gic.d.read(0x800, 4), 0x0101_0101, "INTIDs 0-31 target the reader");
-    gic.d.write(0x800, 4, 0);
-    assert_eq!(gic.d.read(0x800, 1), 1);
-    assert_eq!(gic.d.read(0x5000, 4), 0);
+    gic.d.write(CPU0, 0x400 + 33, 1, 0xff);
+    assert_eq!(gic.d.read(CPU0, 0x400 + 32, 4), 0xf800);
+    assert_eq!(gic.d.read(CPU0, 0x800, 4), 0x0101_0101, "INTIDs 0-31 target the reader");
+    gic.d.write(CPU0, 0x800, 4, 0);
+    assert_eq!(gic.d.read(CPU0, 0x800, 1), 1);
+    assert_eq!(gic.d.read(CPU0, 0x5000, 4), 0);
 }
