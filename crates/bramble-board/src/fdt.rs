@@ -147,7 +147,9 @@ fn timer(f: &mut FdtWriter, cpus: usize) -> FdtWriterResult<()> {
 
 fn gic(f: &mut FdtWriter, dist: &DeviceInfo, cpus: usize) -> FdtWriterResult<()> {
     let n = f.begin_node(&format!("interrupt-controller@{:x}", dist.base))?;
-    f.property_string("compatible", "arm,gic-400")?;
+    // The GIC-400 binding's fallback too: software that knows the generic GICv2
+    // programming model (kvm-unit-tests) looks for it.
+    f.property_string_list("compatible", vec!["arm,gic-400".into(), "arm,cortex-a15-gic".into()])?;
     f.property_null("interrupt-controller")?;
     f.property_u32("#interrupt-cells", 3)?;
     f.property_u32("#address-cells", 0)?;

@@ -382,9 +382,12 @@ impl Machine {
             drop(c.cpu.detach_code_cache(&mut bus));
         }
         cores[0].cpu.set_pc(loaded.entry);
-        if is_linux {
-            // arm64 boot protocol (booting.rst): x0 = DTB, x1..x3 = 0, MMU off, IRQs
-            // masked; the DTB on its own 2 MiB-aligned slot after the image, the initrd after.
+        // A Linux Image, and any image started below EL3 (as QEMU boots `-kernel` and the
+        // Pi firmware kernel8.img: test suites such as kvm-unit-tests rely on it), is
+        // entered by the arm64 boot protocol (booting.rst): x0 = DTB, x1..x3 = 0, MMU
+        // off, IRQs masked; the DTB on its own 2 MiB-aligned slot after the image, the
+        // initrd after.
+        if is_linux || boot_el < 3 {
             let dtb_addr = loaded.end.next_multiple_of(TWO_MIB);
             let initrd = match &cfg.initrd {
                 Some(path) => {

@@ -180,7 +180,18 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
+            use clap::error::ErrorKind;
+            // A bad value is one line naming the option and the value; other usage errors
+            // keep clap's usage text.
+            if matches!(e.kind(), ErrorKind::ValueValidation | ErrorKind::InvalidValue) {
+                let text = e.render().to_string();
+                eprintln!(
+                    "bramble: {}",
+                    text.lines().next().unwrap_or("bad command line").trim_start_matches("error: ")
+                );
+            } else {
+                let _ = e.print();
+            }
             return if e.use_stderr() { ExitCode::from(EXIT_USAGE) } else { ExitCode::SUCCESS };
         }
     };

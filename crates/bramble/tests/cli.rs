@@ -263,6 +263,27 @@ fn host_clock_follows_the_host_and_virtual_clock_is_reproducible() {
 }
 
 #[test]
+fn cpu_counts_outside_the_board_are_refused() {
+    for n in ["0", "9", "x", "1.5", "5"] {
+        for flag in ["--cpus", "--smp"] {
+            let out = bramble(&["run", flag, n, "--kernel", "/nonexistent"]);
+            assert_input_error(&out, &[&format!("'{n}'"), "--cpus"]);
+        }
+        assert_input_error(&bramble(&["dtb", "--cpus", n]), &["--cpus"]);
+    }
+}
+
+#[test]
+fn dtb_lists_the_cores_asked_for() {
+    for n in 1..=4 {
+        let out = bramble(&["dtb", "--cpus", &n.to_string()]);
+        assert_eq!(out.status.code(), Some(0));
+        let blob = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(blob.matches("cpu@").count(), n, "cpu@ nodes for --cpus {n}");
+    }
+}
+
+#[test]
 fn cpu_mhz_is_checked() {
     let out = bramble(&["run", "--cpu-mhz", "0", "--kernel", "/nonexistent"]);
     assert_eq!(out.status.code(), Some(2));
