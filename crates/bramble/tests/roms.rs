@@ -111,6 +111,8 @@ fn counts(stderr: &[u8]) -> Option<(u64, u64)> {
 fn extra_args(name: &str) -> &'static [&'static str] {
     match name {
         "lse" => &["--cpu", "max"],
+        // PSCI is served to an image started at EL2 (over SMC), not to one at EL3.
+        "psci" => &["--boot-el", "2"],
         _ => &[],
     }
 }

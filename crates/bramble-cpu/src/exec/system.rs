@@ -182,6 +182,103 @@ mod tests {
         assert_eq!(cpu.sys.esr[1] >> 26, 0x18);
     }
 
+    /// A CPU at EL1 with `code` at 0x1000 and flat RAM.
+    fn core(code: &[u32]) -> (crate::Cpu, bramble_mem::Bus) {
+        let mut bus = bramble_mem::Bus::new(bramble_mem::Ram::new(1 << 20).expect("1 MiB of RAM"));
+        for (i, w) in code.iter().enumerate() {
+            bus.ram.write(0x1000 + 4 * i as u64, 4, *w as u64);
+        }
+        let mut cpu = crate::Cpu::new(crate::Features::CORTEX_A72, 1);
+        cpu.set_pc(0x1000);
+        (cpu, bus)
+    }
+
+    #[test]
+    fn wfe_waits_unless_the_event_register_is_set() {
+        use crate::{Broadcast, StopReason};
+        let (mut cpu, mut bus) = core(&[
+            0xd503205f, // wfe              event register clear: the core waits
+            0xd50320bf, // sevl
+            0xd503205f, // wfe              consumes the local event, runs on
+            0xd503209f, // sev
+            0xd503205f, // wfe              consumes SEV's own event
+            0xd503205f, // wfe              waits again
+        ]);
+        assert_eq!(cpu.run(&mut bus, 100), StopReason::Wfe);
+        assert_eq!(cpu.pc(), 0x1004, "the PC is past the WFE");
+        assert!(!cpu.wfe_wakes(), "nothing to wake it");
+        assert_eq!(cpu.run(&mut bus, 100), StopReason::Wfe);
+        assert_eq!(cpu.pc(), 0x1018, "SEVL's and SEV's events each let one WFE through");
+        assert_eq!(cpu.take_broadcasts(), [Broadcast::Sev], "SEV reaches the other cores");
+        cpu.receive(Broadcast::Sev);
+        assert!(cpu.wfe_wakes(), "another core's SEV wakes it");
+        assert!(!cpu.wfe_wakes(), "and the wake-up consumed the event");
+    }
+
+    #[test]
+    fn a_lost_reservation_is_a_wfe_wake_up_and_fails_the_stxr() {
+        let (mut cpu, mut bus) = core(&[
+            0xc85f7c22, // ldxr x2, [x1]
+            0xd503205f, // wfe
+            0xc8037c24, // stxr w3, x4, [x1]
+        ]);
+        cpu.set_xreg(1, 0x8040);
+        cpu.set_xreg(4, 7);
+        assert_eq!(cpu.run(&mut bus, 100), crate::StopReason::Wfe);
+        assert_eq!(cpu.exclusive_granule(), Some(0x8040), "the granule of the reserved address");
+        cpu.lose_reservation();
+        assert!(cpu.wfe_wakes());
+        assert_eq!(cpu.exclusive_granule(), None);
+        cpu.run(&mut bus, 1);
+        assert_eq!(cpu.xreg(3), 1, "STXR failed");
+        assert_eq!(bus.ram.read(0x8040, 8), Some(0));
+    }
+
+    #[test]
+    fn tlbi_inner_shareable_is_broadcast_and_the_local_form_is_not() {
+        use crate::{Broadcast, TlbOp};
+        let (mut cpu, mut bus) = core(&[
+            0xd508831f, // tlbi vmalle1is
+            0xd508871f, // tlbi vmalle1
+            0xd5088325, // tlbi vae1is, x5
+        ]);
+        cpu.set_xreg(5, (3 << 48) | 0x12345);
+        while cpu.pc() < 0x100c {
+            cpu.run(&mut bus, 1);
+        }
+        let b = cpu.take_broadcasts();
+        assert_eq!(b.len(), 2, "{b:?}");
+        assert_eq!(b[0], Broadcast::Tlbi(TlbOp::Regime(crate::mmu::Regime::El10)));
+        assert_eq!(b[1], Broadcast::Tlbi(TlbOp::Va(crate::mmu::Regime::El10, 0x1234_5000, Some(3))));
+    }
+
+    #[test]
+    fn counter_reads_never_go_below_the_floor() {
+        let (mut cpu, mut bus) = core(&[
+            0xd53be020, // mrs x0, cntpct_el0
+            0xd53be041, // mrs x1, cntvct_el0
+        ]);
+        cpu.set_counter_floor(1_500_000_000); // one second on: the count is 54 M
+        while cpu.pc() < 0x1008 {
+            cpu.run(&mut bus, 1);
+        }
+        assert_eq!(cpu.xreg(0), 54_000_000);
+        assert_eq!(cpu.xreg(1), 54_000_000);
+        assert!(cpu.cycles() < 100, "the core's own time did not move");
+    }
+
+    #[test]
+    fn power_on_resets_the_core_at_the_entry_with_the_context() {
+        let (mut cpu, mut bus) = core(&[0xd2800540 /* mov x0, #42 */]);
+        cpu.set_core_id(2);
+        cpu.run(&mut bus, 1);
+        cpu.set_xreg(5, 9);
+        cpu.power_on(2, 0x1000, 0xc0ffee);
+        assert_eq!((cpu.el(), cpu.pc(), cpu.xreg(0), cpu.xreg(5)), (2, 0x1000, 0xc0ffee, 0));
+        assert_eq!(cpu.mpidr(), 0x8000_0002, "the core keeps its identity");
+        assert!(cpu.insns() > 0, "and its counters");
+    }
+
     #[test]
     fn wfi_at_el0_traps_when_ntwi_is_clear() {
         let (cpu, _) = run_with(&[0xd503207f /* wfi */], &[], |cpu, _| {
