@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Whole-boot benchmark: Debian's stock arm64 kernel and a busybox initramfs, booted to /init
 and through a CPU-bound and a syscall-heavy guest workload, under bramble's rpi4b board and
-under `qemu-system-aarch64 -M virt -cpu cortex-a72` with the same kernel, initramfs and
-command line, in the same invocation. Prints host wall times per phase, the bramble/QEMU
+under `qemu-system-aarch64 -M virt -cpu cortex-a72 -smp N` with the same kernel, initramfs,
+command line and core count (--cpus, default 4 as on the Pi 4; QEMU runs its default
+multi-threaded TCG), in the same invocation. Prints host wall times per phase, the bramble/QEMU
 ratios and each emulator's peak RSS.
 
     benches/boot_bench.py [--runs N] [--bramble PATH] [--bramble-args ARGS] [--no-qemu]
                           [--qemu PATH] [--kernel IMAGE] [--initrd CPIO] [--mib N]
-                          [--forks N] [--mem SIZE] [--timeout SECS] [--json FILE]
-                          [--logs DIR]
+                          [--forks N] [--par-mib N] [--cpus N] [--mem SIZE] [--timeout SECS]
+                          [--json FILE] [--logs DIR]
 
 The guest's /init (GUEST_INIT below, in initramfs-bench-v1.cpio, built from Debian's
 busybox-static into ~/.cache/bramble like scripts/build-initramfs.sh's) prints a marker as
@@ -17,6 +18,8 @@ soon as it starts, then, each between BEGIN/END markers:
           the busybox binary, each one `tr`-rotated by one more byte value (no /dev/urandom,
           so every run and both emulators hash the same bytes);
   sha256  sha256sum over it;
+  par     four sha256sum processes at once over the first --par-mib MiB (default 16) of it,
+          one per core when there are four: the parallel phase;
   gzip    gzip -9 over it;
   fork    --forks (default 2000) fork/exec/wait of /bin/true from busybox sh;
 and powers off. The host timestamps each marker when it arrives on the console pipe (wall
@@ -51,7 +54,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.environ.get("BRAMBLE_CACHE") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "bramble")
 # The file name carries the layout version: bump it whenever GUEST_INIT changes.
-INITRD_NAME = "initramfs-bench-v1.cpio"
+INITRD_NAME = "initramfs-bench-v2.cpio"
 
 # The guest side. Markers are printed with shell builtins only (read, echo), so they neither
 # fork nor disturb the fork count. Parameters come from the kernel command line.
@@ -65,11 +68,12 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mark() { read up rest < /proc/uptime; echo "BENCH-$1 $2 uptime=$up"; }
 forked() { while read key value rest; do [ "$key" = processes ] && echo "$value"; done < /proc/stat; }
-mib=32 forks=2000
+mib=32 forks=2000 par=16
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     bench.mib=*) mib=${arg#bench.mib=} ;;
     bench.forks=*) forks=${arg#bench.forks=} ;;
+    bench.par=*) par=${arg#bench.par=} ;;
   esac
 done
 echo "BENCH-INFO kernel=$(uname -r) machine=$(uname -m) mib=$mib forks=$forks"
@@ -97,6 +101,17 @@ sum=$(sha256sum data)
 mark END sha256
 echo "BENCH-RESULT sha256=${sum%% *}"
 
+head -c $((par * 1048576)) data > part
+mark BEGIN par
+for j in 1 2 3 4; do sha256sum part > sum.$j & done
+wait
+mark END par
+# All four must agree; the host checks the value.
+psum=$(cat sum.1 sum.2 sum.3 sum.4 | cut -d' ' -f1 | uniq)
+echo "BENCH-RESULT par_sha256=$psum"
+echo "BENCH-RESULT nproc=$(nproc)"
+rm -f part sum.1 sum.2 sum.3 sum.4
+
 mark BEGIN gzip
 gzip -9 < data > data.gz
 mark END gzip
@@ -123,10 +138,12 @@ poweroff -f
 # (key, table label): the phases, in the order the guest runs them. `boot` ends when /init
 # prints its first line; `total` is launch to the emulator's exit.
 PHASES = [("boot", "boot to /init"), ("data", "make data (tr)"), ("sha256", "sha256sum"),
-          ("gzip", "gzip -9"), ("fork", "fork/exec loop"), ("total", "total (launch to exit)")]
-RESULT_KEYS = ["data_bytes", "sha256", "gzip_bytes", "gzip_body_sha256", "gzip_trailer", "processes"]
+          ("par", "4 x sha256sum"), ("gzip", "gzip -9"), ("fork", "fork/exec loop"),
+          ("total", "total (launch to exit)")]
+RESULT_KEYS = ["data_bytes", "sha256", "par_sha256", "nproc", "gzip_bytes", "gzip_body_sha256", "gzip_trailer",
+               "processes"]
 # The same across emulators; `processes` may differ by a kernel thread or two.
-SAME_KEYS = ["data_bytes", "sha256", "gzip_bytes", "gzip_body_sha256", "gzip_trailer"]
+SAME_KEYS = ["data_bytes", "sha256", "par_sha256", "nproc", "gzip_bytes", "gzip_body_sha256", "gzip_trailer"]
 PROBLEM = re.compile(r"Oops|BUG:|WARNING:|Kernel panic|Unable to handle")
 
 
@@ -201,7 +218,7 @@ def cpio_member(path, name):
     return None
 
 
-def expected_results(initrd, mib):
+def expected_results(initrd, mib, par_mib, cpus):
     """What the guest must print about its data: computed here from the same busybox binary
     and the same construction (copies rotated by tr, cut to MIB MiB)."""
     bb = cpio_member(initrd, "bin/busybox")
@@ -210,21 +227,27 @@ def expected_results(initrd, mib):
     need = mib << 20
     rot = bytes((i + 1) % 256 for i in range(256))
     h, crc, have, cur = hashlib.sha256(), 0, 0, bb
+    ph, par_need = hashlib.sha256(), min(par_mib, mib) << 20
     while have < need:
         piece = cur[:need - have]
         h.update(piece)
+        if have < par_need:
+            ph.update(piece[:par_need - have])
         crc = zlib.crc32(piece, crc)
         have += len(piece)
         cur = cur.translate(rot)
     trailer = (crc.to_bytes(4, "little") + (need & 0xffffffff).to_bytes(4, "little")).hex()
-    return {"data_bytes": str(need), "sha256": h.hexdigest(), "gzip_trailer": trailer}
+    return {"data_bytes": str(need), "sha256": h.hexdigest(), "gzip_trailer": trailer,
+            "par_sha256": ph.hexdigest(), "nproc": str(cpus)}
 
 
 def command(emu, args, kernel, initrd, append):
     if emu == "qemu":
-        return [args.qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", args.mem, "-nographic", "-monitor", "none",
+        return [args.qemu, "-M", "virt", "-cpu", "cortex-a72", "-smp", str(args.cpus), "-m", args.mem,
+                "-nographic", "-monitor", "none",
                 "-no-reboot", "-kernel", kernel, "-initrd", initrd, "-append", append]
     return ([args.bramble, "run", "--kernel", kernel, "--initrd", initrd, "--mem", args.mem, "--no-reboot",
+             "--cpus", str(args.cpus),
              "--timeout", str(int(args.timeout)), "--append", append] + shlex.split(args.bramble_args))
 
 
@@ -353,6 +376,8 @@ def main():
     ap.add_argument("--initrd", help=f"initramfs (default: {INITRD_NAME}, built and cached in {CACHE})")
     ap.add_argument("--mib", type=int, default=32, help="MiB of data for sha256sum and gzip -9 (default 32)")
     ap.add_argument("--forks", type=int, default=2000, help="fork/exec iterations (default 2000)")
+    ap.add_argument("--par-mib", type=int, default=16, help="MiB each of the 4 parallel sha256sums hashes (default 16)")
+    ap.add_argument("--cpus", type=int, default=4, help="cores for both emulators (default 4, as the Pi 4)")
     ap.add_argument("--mem", default="1G", help="guest RAM for both emulators (default 1G)")
     ap.add_argument("--timeout", type=float, default=300, help="host seconds per run before it is killed (default 300)")
     ap.add_argument("--json", help="write the measurements here")
@@ -364,8 +389,10 @@ def main():
             argv[i:i + 2] = [f"--bramble-args={argv[i + 1]}"]
             break
     args = ap.parse_args(argv)
-    if args.runs < 1 or args.mib < 1 or args.forks < 1:
-        ap.error("--runs, --mib and --forks must be at least 1")
+    if args.runs < 1 or args.mib < 1 or args.forks < 1 or args.par_mib < 1:
+        ap.error("--runs, --mib, --par-mib and --forks must be at least 1")
+    if not 1 <= args.cpus <= 4:
+        ap.error("--cpus must be 1 to 4")
     emus = ["bramble"] if args.no_qemu else ["bramble", "qemu"]
     if not os.access(args.bramble, os.X_OK):
         print(f"boot_bench: {args.bramble}: no bramble binary there (cargo build --release, or --bramble PATH)",
@@ -383,8 +410,8 @@ def main():
         for path in (kernel, initrd):
             if not os.path.isfile(path):
                 raise Fail(f"{path}: no such file")
-        expect = expected_results(initrd, args.mib)
-        append = f"console=ttyAMA0 panic=-1 bench.mib={args.mib} bench.forks={args.forks}"
+        expect = expected_results(initrd, args.mib, args.par_mib, args.cpus)
+        append = f"console=ttyAMA0 panic=-1 bench.mib={args.mib} bench.forks={args.forks} bench.par={args.par_mib}"
         for i in range(args.runs):
             for emu in emus:
                 cmd = command(emu, args, kernel, initrd, append)
@@ -420,14 +447,16 @@ def main():
     rss = {e: max(r["maxrss_kib"] for r in runs[e]) for e in emus}
     info = re.search(r"BENCH-INFO kernel=(\S+)", runs["bramble"][0]["console"])
     print(f"boot_bench: kernel {os.path.basename(kernel)} ({info.group(1) if info else '?'}), "
-          f"initrd {os.path.basename(initrd)}, {args.mem} RAM, {args.mib} MiB data, {args.forks} fork/execs")
-    print(f"bramble: {args.bramble} (rpi4b{', ' + args.bramble_args if args.bramble_args else ''})")
+          f"initrd {os.path.basename(initrd)}, {args.mem} RAM, {args.mib} MiB data, {args.forks} fork/execs, "
+          f"{args.cpus} CPUs")
+    print(f"bramble: {args.bramble} (rpi4b --cpus {args.cpus}{', ' + args.bramble_args if args.bramble_args else ''})")
     if "qemu" in emus:
-        print(f"qemu:    {args.qemu} -M virt -cpu cortex-a72 (TCG, 1 vCPU as bramble)")
+        print(f"qemu:    {args.qemu} -M virt -cpu cortex-a72 -smp {args.cpus} (TCG, its default threading)")
     print(f"host wall seconds, best of {args.runs} run{'s' if args.runs > 1 else ''} per phase")
     print()
     labels = dict(PHASES, sha256=f"sha256sum {args.mib} MiB", gzip=f"gzip -9 {args.mib} MiB",
-                  fork=f"fork/exec x {args.forks}", data=f"make {args.mib} MiB (tr)")
+                  fork=f"fork/exec x {args.forks}", data=f"make {args.mib} MiB (tr)",
+                  par=f"4 x sha256sum {min(args.par_mib, args.mib)} MiB")
     if "qemu" in emus:
         print(f"{'phase':24s} {'bramble s':>10s} {'qemu s':>10s} {'bramble/qemu':>13s}")
         for key, _ in PHASES:
@@ -458,6 +487,7 @@ def main():
     if args.json:
         out = {
             "kernel": kernel, "initrd": initrd, "mem": args.mem, "mib": args.mib, "forks": args.forks,
+            "par_mib": args.par_mib, "cpus": args.cpus,
             "runs": args.runs, "bramble_args": args.bramble_args, "phases": [k for k, _ in PHASES],
             "best_seconds": best, "peak_rss_kib": rss,
             "ratio": ({k: best["bramble"][k] / best["qemu"][k] for k, _ in PHASES if best["qemu"][k] > 0}

@@ -28,11 +28,12 @@ cargo build --release --quiet -p bramble
 kernel=$(scripts/fetch-kernel.sh)
 python3 scripts/boot_smoke.py "$kernel" --timeout 300
 
-echo "== boot it with the busybox initramfs: the guest runs a script and powers off (QEMU timed alongside)"
-python3 scripts/boot_test.py "$kernel" "$(scripts/build-initramfs.sh)" --timeout 600 --qemu
+echo "== boot it with the busybox initramfs on 4 cores: the guest runs a script (pinned threads on every core, CPU hotplug) and powers off (QEMU -smp 4 timed alongside); then on 1 core"
+python3 scripts/boot_test.py "$kernel" "$(scripts/build-initramfs.sh)" --timeout 600 --qemu --cpus 4
+python3 scripts/boot_test.py "$kernel" "$(scripts/build-initramfs.sh)" --timeout 600 --cpus 1
 
-echo "== determinism: 10 boots under --clock virtual give byte-identical output and counts; --no-jit and --no-translate agree"
-python3 scripts/determinism_test.py "$kernel" "$(scripts/build-initramfs.sh)" --runs 10
+echo "== determinism: 10 four-core boots under --clock virtual give byte-identical output and counts (per core too); --no-jit and --no-translate agree"
+python3 scripts/determinism_test.py "$kernel" "$(scripts/build-initramfs.sh)" --runs 10 --cpus 4
 
 echo "== the whole-boot benchmark script, small sizes so it stays quick (benches/boot_bench.py; timings informational)"
 python3 benches/boot_bench.py --mib 2 --forks 50 --timeout 600
