@@ -10,6 +10,7 @@ use crate::memmap::{DeviceInfo, Model, DEVICES, GIC_CPU, UART0};
 const PHANDLE_GIC: u32 = 1;
 const PHANDLE_CLK_UART: u32 = 2;
 const PHANDLE_CLK_APB: u32 = 3;
+const PHANDLE_CLK_EMMC2: u32 = 4;
 
 /// GIC interrupt specifier types and flags (dt-bindings/interrupt-controller/arm-gic.h).
 const GIC_SPI: u32 = 0;
@@ -34,6 +35,8 @@ pub struct FdtConfig {
     pub psci_method: &'static str,
     /// How many cores: `cpu@0` .. `cpu@{n-1}`.
     pub cpus: usize,
+    /// Whether a card is in the SD slot (the slot is then `non-removable`).
+    pub sd_card: bool,
 }
 
 fn reg(base: u64, size: u64) -> Vec<u64> {
@@ -48,6 +51,7 @@ pub fn default_for(mem: u64, cpus: usize) -> FdtWriterResult<Vec<u8>> {
         initrd: None,
         psci_method: "hvc",
         cpus,
+        sd_card: false,
     })
 }
 
@@ -73,6 +77,7 @@ pub fn build(cfg: &FdtConfig) -> FdtWriterResult<Vec<u8>> {
             // Part of the GIC's node.
             Model::GicCpuInterface => {}
             Model::Pl011 => uart(&mut f, dev)?,
+            Model::Emmc2 => emmc2(&mut f, dev, cfg.sd_card)?,
         }
     }
     f.end_node(root)?;
@@ -165,7 +170,11 @@ fn gic(f: &mut FdtWriter, dist: &DeviceInfo, cpus: usize) -> FdtWriterResult<()>
 }
 
 fn clocks(f: &mut FdtWriter) -> FdtWriterResult<()> {
-    for (name, phandle, hz) in [("clk-uart", PHANDLE_CLK_UART, 48_000_000), ("clk-apb", PHANDLE_CLK_APB, 100_000_000)] {
+    for (name, phandle, hz) in [
+        ("clk-uart", PHANDLE_CLK_UART, 48_000_000),
+        ("clk-apb", PHANDLE_CLK_APB, 100_000_000),
+        ("clk-emmc2", PHANDLE_CLK_EMMC2, bramble_devices::sd::emmc2::BASE_CLOCK_HZ as u32),
+    ] {
         let n = f.begin_node(name)?;
         f.property_string("compatible", "fixed-clock")?;
         f.property_u32("#clock-cells", 0)?;
@@ -190,6 +199,27 @@ fn uart(f: &mut FdtWriter, dev: &DeviceInfo) -> FdtWriterResult<()> {
     f.end_node(n)
 }
 
+/// The EMMC2 slot as Debian's `sdhci-iproc` binds it: a fixed clock instead of the
+/// firmware-programmed CPRMAN one, no regulators (the card runs at 3.3 V), no 1.8 V. With
+/// a card the slot is `non-removable` (the card stays for the run, and no card-detect
+/// interrupt is modelled); without one the driver reads the empty slot once.
+fn emmc2(f: &mut FdtWriter, dev: &DeviceInfo, card: bool) -> FdtWriterResult<()> {
+    let n = f.begin_node(&format!("mmc@{:x}", dev.base))?;
+    f.property_string("compatible", "brcm,bcm2711-emmc2")?;
+    f.property_array_u64("reg", &reg(dev.base, dev.size))?;
+    if let Some(spi) = dev.spi {
+        f.property_array_u32("interrupts", &[GIC_SPI, spi, IRQ_TYPE_LEVEL_HIGH])?;
+    }
+    f.property_u32("clocks", PHANDLE_CLK_EMMC2)?;
+    f.property_u32("bus-width", 4)?;
+    f.property_null("no-1-8-v")?;
+    f.property_null("cap-sd-highspeed")?;
+    if card {
+        f.property_null("non-removable")?;
+    }
+    f.end_node(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,12 +232,13 @@ mod tests {
             initrd: Some((0x400_0000, 0x410_0000)),
             psci_method: "hvc",
             cpus: 4,
+            sd_card: true,
         };
         let dtb = build(&cfg).unwrap();
         assert_eq!(&dtb[..4], &[0xd0, 0x0d, 0xfe, 0xed], "FDT magic");
         let text = String::from_utf8_lossy(&dtb);
         for needle in
-            ["arm,gic-400", "arm,armv8-timer", "arm,pl011", "arm,psci-0.2", "console=ttyAMA0", "linux,initrd-start"]
+            ["arm,gic-400", "arm,armv8-timer", "arm,pl011", "arm,psci-0.2", "console=ttyAMA0", "linux,initrd-start", "brcm,bcm2711-emmc2", "non-removable"]
         {
             assert!(text.contains(needle), "{needle}");
         }

@@ -16,10 +16,11 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use bramble_cpu::{Cpu, Features, StopReason};
-use bramble_devices::{Gic400, Pl011, SerialInput, SerialOutput};
+use bramble_devices::{Emmc2, Gic400, Pl011, SdCard, SerialInput, SerialOutput};
 use bramble_mem::{Access, Bus, BusError, EventQueue, EventTarget, IrqLine, MmioDevice, Ram, RamError};
 use thiserror::Error;
 
+use crate::disk::{self, DiskError, SdImage};
 use crate::fdt::{self, FdtConfig};
 use crate::fdt_parse;
 use crate::loader::{load_kernel, place, LoadError, Loaded, LoadedKind};
@@ -75,6 +76,8 @@ pub struct Config {
     pub cpus: usize,
     /// Cycles per round when several cores take turns (`--quantum`; 0: [`QUANTUM`]).
     pub quantum: u64,
+    /// The SD card image in the EMMC2 slot (`--sd`), if any.
+    pub sd: Option<SdImage>,
 }
 
 /// How virtual time relates to host time. The choice never changes what an instruction
@@ -150,6 +153,8 @@ pub enum MachineError {
     SerialInput { path: PathBuf, reason: String },
     #[error("{0} CPUs asked for; the board has 1 to {MAX_CPUS}")]
     Cpus(usize),
+    #[error(transparent)]
+    Disk(#[from] DiskError),
 }
 
 /// Why the machine stopped.
@@ -291,6 +296,7 @@ pub struct Machine {
     pub loaded: Loaded,
     uart: Rc<RefCell<Uart>>,
     gic: Rc<RefCell<Gic400>>,
+    emmc2: Rc<RefCell<Emmc2>>,
     events: EventQueue,
     /// Who each event target number calls.
     targets: Vec<Rc<RefCell<dyn EventTarget>>>,
@@ -344,15 +350,28 @@ impl Machine {
         gic.borrow_mut().set_signal(signal.clone());
         let uart_irq = IrqLine::with_signal(signal.clone());
         let uart = Rc::new(RefCell::new(Pl011::new(out.clone(), InputAdapter(input), uart_irq.clone())));
+        let card = match &cfg.sd {
+            Some(img) => Some(SdCard::new(disk::open(img)?)),
+            None => None,
+        };
+        let emmc2_irq = IrqLine::with_signal(signal.clone());
+        let emmc2 = Rc::new(RefCell::new(Emmc2::new(card, emmc2_irq.clone())));
+        let events = EventQueue::default();
+        let mut targets: Vec<Rc<RefCell<dyn EventTarget>>> = Vec::new();
         for dev in DEVICES {
-            let model: Box<dyn MmioDevice> = match dev.model {
-                Model::GicDistributor => Gic400::distributor(&gic),
-                Model::GicCpuInterface => Gic400::cpu_interface(&gic),
-                Model::Pl011 => Box::new(Shared(uart.clone())),
+            let (model, line): (Box<dyn MmioDevice>, Option<&IrqLine>) = match dev.model {
+                Model::GicDistributor => (Gic400::distributor(&gic), None),
+                Model::GicCpuInterface => (Gic400::cpu_interface(&gic), None),
+                Model::Pl011 => (Box::new(Shared(uart.clone())), Some(&uart_irq)),
+                Model::Emmc2 => {
+                    targets.push(emmc2.clone());
+                    emmc2.borrow_mut().set_events(events.handle(targets.len() - 1));
+                    (Box::new(Shared(emmc2.clone())), Some(&emmc2_irq))
+                }
             };
             bus.add(dev.name, dev.base, dev.size, model)?;
-            if let (Some(spi), Model::Pl011) = (dev.spi, dev.model) {
-                gic.borrow_mut().connect(0, 32 + spi, uart_irq.clone());
+            if let (Some(spi), Some(line)) = (dev.spi, line) {
+                gic.borrow_mut().connect(0, 32 + spi, line.clone());
             }
         }
         let loaded = load_kernel(&cfg.kernel, &mut bus, cfg.load_addr)?;
@@ -407,6 +426,7 @@ impl Machine {
                         initrd,
                         psci_method: if smc { "smc" } else { "hvc" },
                         cpus: cfg.cpus,
+                        sd_card: cfg.sd.is_some(),
                     };
                     fdt::build(&fdt_cfg).map_err(|e| MachineError::Fdt(e.to_string()))?
                 }
@@ -431,15 +451,15 @@ impl Machine {
             0 => QUANTUM,
             q => q,
         };
-        let events = EventQueue::default();
         Ok(Self {
             cores,
             bus,
             loaded,
             uart,
             gic,
+            emmc2,
             events,
-            targets: Vec::new(),
+            targets,
             code,
             out,
             err,
@@ -460,6 +480,15 @@ impl Machine {
     pub fn add_event_target(&mut self, target: Rc<RefCell<dyn EventTarget>>) -> bramble_mem::EventHandle {
         self.targets.push(target);
         self.events.handle(self.targets.len() - 1)
+    }
+
+    /// Makes every write to the SD card durable; bramble calls it on every exit path
+    /// (the image is also synced when the machine is dropped).
+    pub fn flush_disks(&mut self) -> std::io::Result<()> {
+        match self.emmc2.borrow_mut().card_mut() {
+            Some(card) => card.flush(),
+            None => Ok(()),
+        }
     }
 
     /// Core 0 (the boot core).
@@ -554,7 +583,7 @@ impl Machine {
         let now_ns = self.ns_at(self.now);
         while let Some((_, target, token)) = self.events.pop_due(now_ns) {
             if let Some(t) = self.targets.get(target) {
-                t.borrow_mut().on_event(now_ns, token);
+                t.borrow_mut().on_event(now_ns, token, &mut self.bus.ram);
             }
         }
     }
@@ -928,6 +957,7 @@ mod tests {
             serial_input: None,
             cpus,
             quantum: 0,
+            sd: None,
         };
         let out = SharedOut::new(Box::new(std::io::sink()));
         Machine::new(&cfg, out.clone(), out, Box::new(std::collections::VecDeque::new())).unwrap()
@@ -936,7 +966,7 @@ mod tests {
     /// Records when it was called.
     struct Recorder(Vec<(u64, u32)>);
     impl EventTarget for Recorder {
-        fn on_event(&mut self, now_ns: u64, token: u32) {
+        fn on_event(&mut self, now_ns: u64, token: u32, _: &mut Ram) {
             self.0.push((now_ns, token));
         }
     }

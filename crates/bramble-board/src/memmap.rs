@@ -16,6 +16,8 @@ pub enum Model {
     GicDistributor,
     /// The GIC-400 CPU interface (banked per core by the requester).
     GicCpuInterface,
+    /// The EMMC2 SD host controller with the SD card slot.
+    Emmc2,
 }
 
 /// One device of the board.
@@ -43,9 +45,12 @@ pub const GIC_DIST: DeviceInfo =
 pub const GIC_CPU: DeviceInfo =
     DeviceInfo { name: "gic-cpu-interface", base: 0xff84_2000, size: 0x2000, spi: None, model: Model::GicCpuInterface };
 
-/// Every device on the board, in device tree order. EMMC2 and GENET join this table in
-/// their issues.
-pub const DEVICES: &[DeviceInfo] = &[GIC_DIST, GIC_CPU, UART0];
+/// The EMMC2 SD host controller (`mmc@7e340000` in the Pi 4 device tree, GIC_SPI 126).
+pub const EMMC2: DeviceInfo =
+    DeviceInfo { name: "emmc2", base: 0xfe34_0000, size: 0x100, spi: Some(126), model: Model::Emmc2 };
+
+/// Every device on the board, in device tree order. GENET joins this table in its issue.
+pub const DEVICES: &[DeviceInfo] = &[GIC_DIST, GIC_CPU, UART0, EMMC2];
 
 /// The most cores the board has (the BCM2711's four Cortex-A72s).
 pub const MAX_CPUS: usize = 4;

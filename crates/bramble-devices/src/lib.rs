@@ -6,6 +6,8 @@
 
 pub mod gic400;
 pub mod pl011;
+pub mod sd;
 
 pub use gic400::Gic400;
 pub use pl011::{Pl011, SerialInput, SerialOutput};
+pub use sd::{BlockBackend, Emmc2, MemDisk, SdCard};

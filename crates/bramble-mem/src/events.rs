@@ -10,10 +10,13 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::rc::Rc;
 
+use crate::Ram;
+
 /// Something the queue can call back: a device model, or the board itself.
 pub trait EventTarget {
-    /// The deadline of an event this target scheduled with `token` has come.
-    fn on_event(&mut self, now_ns: u64, token: u32);
+    /// The deadline of an event this target scheduled with `token` has come. `ram` is
+    /// guest RAM, for a device's DMA (no core runs meanwhile).
+    fn on_event(&mut self, now_ns: u64, token: u32, ram: &mut Ram);
 }
 
 /// (deadline, sequence number, target, token); the sequence keeps equal deadlines in

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use bramble_board::{BoxedInput, Clock, Config, Exit, Features, Machine, SharedOut};
+use bramble_board::{BoxedInput, Clock, Config, Exit, Features, Machine, SdImage, SharedOut};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// A pure-software AArch64 emulator of a Raspberry Pi 4-class board.
@@ -106,6 +106,16 @@ struct RunArgs {
     #[arg(long, visible_alias = "smp", value_name = "N", default_value_t = 4, value_parser = parse_cpus)]
     cpus: usize,
 
+    /// An SD card image for the EMMC2 slot (a raw image, a multiple of 512 bytes);
+    /// `FILE,readonly` makes the card write-protected.
+    #[arg(long, value_name = "FILE[,readonly]")]
+    sd: Option<String>,
+
+    /// Writes to the SD card go to a temporary overlay, discarded at exit: the image file
+    /// is never modified (QEMU's -snapshot).
+    #[arg(long)]
+    snapshot: bool,
+
     /// Cycles each core runs in its turn when several take turns (0: the default).
     #[arg(long, value_name = "CYCLES", hide = true, default_value_t = 0)]
     quantum: u64,
@@ -155,6 +165,15 @@ struct RunArgs {
     /// same file are identical.
     #[arg(long, value_name = "FILE")]
     serial_input: Option<PathBuf>,
+}
+
+/// `--sd FILE[,readonly]`: the option words come after the last comma (`,ro` also works).
+fn sd_image(spec: &str, snapshot: bool) -> SdImage {
+    let (path, read_only) = match spec.rsplit_once(',') {
+        Some((p, "readonly" | "ro")) => (p, true),
+        _ => (spec, false),
+    };
+    SdImage { path: PathBuf::from(path), read_only, snapshot }
 }
 
 fn parse_cpus(s: &str) -> Result<usize, String> {
@@ -309,6 +328,7 @@ fn run(args: RunArgs) -> ExitCode {
         serial_input: args.serial_input.clone(),
         cpus: args.cpus,
         quantum: args.quantum,
+        sd: args.sd.as_deref().map(|spec| sd_image(spec, args.snapshot)),
     };
     let out = SharedOut::new(Box::new(std::io::stdout()));
     let err = SharedOut::new(Box::new(std::io::stderr()));
@@ -336,6 +356,9 @@ fn run(args: RunArgs) -> ExitCode {
             }
         };
         let exit = machine.run(&mut should_stop);
+        if let Err(e) = machine.flush_disks() {
+            eprintln!("bramble: syncing the SD card image failed: {e}");
+        }
         if args.stats {
             print_stats(&machine, started.elapsed());
         }

@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# Builds the SD card test initramfs into the cache directory: Debian's busybox-static (arm64)
+# plus, from the stock kernel's package (the version scripts/fetch-kernel.sh resolves), the
+# modules that drive the Pi 4's EMMC2 controller (sdhci, sdhci-pltfm, sdhci-iproc; mmc_core and
+# mmc_block are built in) and mount ext4 (crc16, mbcache, crc32c_generic, jbd2, ext4), with
+# whatever they depend on, loaded in dependency order. Its /init mounts proc, sys and devtmpfs,
+# insmods the modules, waits up to 10 s for /dev/mmcblk0p2 and then, by `sdtest=` on the
+# kernel command line:
+#   sdtest=rw    mounts p2 (ext4) on /mnt, prints the sha256 of /mnt/big.bin, times a raw
+#                64 MiB read of /dev/mmcblk0, writes /mnt/written.txt and a 16 MiB /mnt/zero16
+#                (fsync, timed), unmounts, reads both back from a fresh mount, powers off;
+#   sdtest=ro    mounts p2 (read-only, as the card is write-protected), checks that writing a
+#                file and writing the raw device both fail, powers off;
+#   sdtest=root  mounts p2 and switch_roots to its /sbin/init (or /bin/sh);
+#   otherwise    a shell on the console.
+# Every result is a `SDTEST: ...` line (checked by scripts/sd_test.py); a failure prints
+# `SDTEST: FAIL <what>` and powers off. Skips work already done: the modules are cached in
+# $cache/modules-<ver>/. Prints the archive's path.
+#   BRAMBLE_CACHE (default ~/.cache/bramble) holds the result.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${BRAMBLE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bramble}
+# The kernel version the modules must match: the one fetch-kernel.sh resolves (and caches the
+# Image of; it also enables the arm64 architecture if needed).
+image=$("$here/fetch-kernel.sh") || { echo "build-sd-initramfs: scripts/fetch-kernel.sh failed" >&2; exit 1; }
+ver=$(basename "$image")
+ver=${ver#Image-}
+# The file name carries the layout version (bump it when /init or the module list changes)
+# and the kernel version the modules were taken from.
+out="$cache/initramfs-sd-v1-$ver.cpio"
+if [ -s "$out" ]; then echo "$out"; exit 0; fi
+
+# The modules asked for, in the order they should load when dependencies allow. ext4 and
+# jbd2 also carry `softdep=pre: crypto-crc32c` (checksummed metadata and journal), which
+# modprobe would satisfy by alias: crc32c_generic provides it, so it is named here.
+want=(sdhci sdhci-pltfm sdhci-iproc crc16 mbcache crc32c_generic jbd2 ext4)
+modcache="$cache/modules-$ver"
+
+# modinfo_field FILE FIELD: one field of a module's .modinfo (modinfo if installed, else the
+# NUL-separated strings of the file itself).
+modinfo_field() {
+  if command -v modinfo >/dev/null; then
+    modinfo -F "$2" "$1"
+  else
+    tr '\0' '\n' < "$1" | sed -n "s/^$2=//p"
+  fi
+}
+
+# resolve DIR: prints the modules' paths relative to DIR (lib/modules/<ver>/kernel/...), every
+# module after the ones it depends on. Fails, naming the module, if one is not under DIR.
+resolve() (
+  root=$1
+  declare -A path=() state=()
+  while IFS= read -r f; do
+    n=$(basename "$f" .ko)
+    path[${n//-/_}]=${f#"$root"/}
+  done < <(find "$root" -name '*.ko')
+  visit() {
+    local key=${1//-/_} dep
+    [ "${state[$key]:-}" = done ] && return 0
+    [ "${state[$key]:-}" = active ] && { echo "build-sd-initramfs: module dependency cycle at $1" >&2; return 1; }
+    [ -n "${path[$key]:-}" ] || { echo "build-sd-initramfs: module $1 not found under $root" >&2; return 1; }
+    state[$key]=active
+    local magic
+    magic=$(modinfo_field "$root/${path[$key]}" vermagic)
+    case "$magic" in
+      "$ver "*) ;;
+      *) echo "build-sd-initramfs: $1 is built for '$magic', not $ver" >&2; return 1 ;;
+    esac
+    for dep in $(modinfo_field "$root/${path[$key]}" depends | tr ',' ' '); do
+      visit "$dep" || return 1
+    done
+    state[$key]=done
+    echo "${path[$key]}"
+  }
+  for m in "${want[@]}"; do visit "$m" || return 1; done
+)
+
+mkdir -p "$cache"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+if ! order=$(resolve "$modcache" 2>/dev/null); then
+  echo "build-sd-initramfs: downloading linux-image-$ver for its modules (~60 MB)" >&2
+  (cd "$work" && apt-get download -q "linux-image-$ver:arm64" >&2) \
+    || { echo "build-sd-initramfs: download of linux-image-$ver failed (offline?)" >&2; exit 1; }
+  dpkg-deb -x "$work"/linux-image-*.deb "$work/kernel"
+  tree="$work/kernel/lib/modules/$ver"
+  [ -d "$tree" ] || { echo "build-sd-initramfs: linux-image-$ver has no lib/modules/$ver" >&2; exit 1; }
+  order=$(resolve "$tree")
+  rm -rf "$modcache.tmp"
+  while IFS= read -r rel; do
+    mkdir -p "$modcache.tmp/$(dirname "$rel")"
+    cp "$tree/$rel" "$modcache.tmp/$rel"
+  done <<< "$order"
+  rm -rf "$modcache" && mv "$modcache.tmp" "$modcache"
+  rm -rf "$work/kernel" "$work"/linux-image-*.deb
+  order=$(resolve "$modcache")
+fi
+# Soft dependencies are not followed (that needs modprobe's alias tables); check that each one
+# named is provided by a module already in the list, so the list above stays honest.
+while IFS= read -r rel; do
+  for soft in $(modinfo_field "$modcache/$rel" softdep | sed 's/^pre://; s/post:.*//'); do
+    provided=""
+    while IFS= read -r other; do
+      if [ "$(basename "$other" .ko | tr - _)" = "${soft//-/_}" ] \
+        || modinfo_field "$modcache/$other" alias | grep -qx "$soft"; then provided=1; fi
+    done <<< "$order"
+    [ -n "$provided" ] || echo "build-sd-initramfs: warning: $rel wants $soft (softdep), which no listed module provides" >&2
+  done
+done <<< "$order"
+
+(cd "$work" && apt-get download -q busybox-static:arm64 >&2) \
+  || { echo "build-sd-initramfs: download of busybox-static failed (offline?)" >&2; exit 1; }
+dpkg-deb -x "$work"/busybox-static_*.deb "$work/pkg"
+root="$work/root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,mnt}
+cp "$work/pkg/bin/busybox" "$root/bin/busybox"
+mkdir -p "$root/lib/modules/$ver"
+while IFS= read -r rel; do
+  mkdir -p "$root/lib/modules/$ver/$(dirname "$rel")"
+  cp "$modcache/$rel" "$root/lib/modules/$ver/$rel"
+  # modules.dep as depmod writes it (a module, then what it needs), so that busybox modprobe
+  # works in the shell too; /init itself insmods in the order of load-order.
+  deps=""
+  for dep in $(modinfo_field "$modcache/$rel" depends | tr ',' ' '); do
+    deps="$deps $(grep -E "/${dep//[-_]/[-_]}\.ko$" <<< "$order")"
+  done
+  echo "$rel:$deps" >> "$root/lib/modules/$ver/modules.dep"
+done <<< "$order"
+echo "$order" > "$root/lib/modules/$ver/load-order"
+
+cat > "$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+ver=$(uname -r)
+mode=""
+for word in $(cat /proc/cmdline); do
+  case "$word" in sdtest=*) mode=${word#sdtest=} ;; esac
+done
+echo "SDTEST: begin mode=${mode:-shell} kernel $ver"
+
+fail() {
+  echo "SDTEST: FAIL $*"
+  [ -z "$mode" ] && return 0
+  sync
+  poweroff -f
+  exit 1
+}
+# Seconds since boot (guest time: under bramble's virtual clock, not the host's).
+now() { cut -d' ' -f1 /proc/uptime; }
+# rate LABEL BYTES T0 T1
+rate() {
+  awk -v l="$1" -v b="$2" -v a="$3" -v z="$4" 'BEGIN {
+    d = z - a; if (d <= 0) d = 0.01
+    printf "SDTEST: %s %d bytes in %.2f s (%.1f MB/s)\n", l, b, d, b / d / 1e6 }'
+}
+# timed_dd LABEL BYTES dd-arguments...: runs dd, prints its summary line and the rate.
+timed_dd() {
+  label=$1 bytes=$2
+  shift 2
+  t0=$(now)
+  if ! dd "$@" > /tmp/dd.log 2>&1; then
+    cat /tmp/dd.log
+    return 1
+  fi
+  t1=$(now)
+  echo "SDTEST: dd $label: $(tail -1 /tmp/dd.log)"
+  rate "$label" "$bytes" "$t0" "$t1"
+}
+
+if [ ! -d "/lib/modules/$ver" ]; then
+  fail "modules in this initramfs are for $(ls /lib/modules), the kernel is $ver"
+else
+  for m in $(cat "/lib/modules/$ver/load-order"); do
+    insmod "/lib/modules/$ver/$m" || fail "insmod $m"
+  done
+  echo "SDTEST: modules loaded"
+fi
+
+# The card: the controller probes and the card is identified asynchronously, so wait for the
+# partition (bounded: 10 s of guest time).
+t0=$(now)
+while [ ! -b /dev/mmcblk0p2 ]; do
+  if awk -v a="$t0" -v z="$(now)" 'BEGIN { exit !(z - a > 10) }'; then
+    ls /dev/mmcblk* 2>/dev/null
+    dmesg | grep -iE 'mmc|sdhci' | tail -20
+    fail "no /dev/mmcblk0p2 after 10 s"
+    break
+  fi
+  sleep 0.1 2>/dev/null || sleep 1
+done
+if [ -b /dev/mmcblk0p2 ]; then
+  echo "SDTEST: card $(cat /sys/block/mmcblk0/size) sectors, ro $(cat /sys/block/mmcblk0/ro)," \
+    "$(cat /sys/block/mmcblk0/device/type 2>/dev/null) $(cat /sys/block/mmcblk0/device/name 2>/dev/null)," \
+    "ready after $(awk -v a="$t0" -v z="$(now)" 'BEGIN { printf "%.2f", z - a }') s"
+fi
+
+mount_opts() { awk '$2 == "/mnt" { print $4 }' /proc/mounts; }
+WRITTEN="bramble sd card write test: written by the guest"
+
+case "$mode" in
+rw)
+  mount -t ext4 /dev/mmcblk0p2 /mnt || fail "mount /dev/mmcblk0p2"
+  echo "SDTEST: mount $(mount_opts)"
+  t0=$(now)
+  sum=$(sha256sum /mnt/big.bin | cut -d' ' -f1) || fail "sha256sum /mnt/big.bin"
+  echo "SDTEST: sha256 $sum"
+  rate "sha256 of big.bin (file read + hash)" "$(stat -c %s /mnt/big.bin)" "$t0" "$(now)"
+  timed_dd read 67108864 if=/dev/mmcblk0 of=/dev/null bs=1M count=64 || fail "dd read of /dev/mmcblk0"
+  echo "$WRITTEN" > /mnt/written.txt || fail "write /mnt/written.txt"
+  timed_dd write 16777216 if=/dev/zero of=/mnt/zero16 bs=1M count=16 conv=fsync || fail "dd write of /mnt/zero16"
+  sync
+  umount /mnt || fail "umount /mnt"
+  # Read back from the card itself, not the page cache: a new mount after dropping caches.
+  echo 3 > /proc/sys/vm/drop_caches
+  mount -t ext4 -o ro /dev/mmcblk0p2 /mnt || fail "remount /dev/mmcblk0p2"
+  echo "SDTEST: readback written.txt $(cat /mnt/written.txt)"
+  echo "SDTEST: readback zero16 sha256 $(sha256sum /mnt/zero16 | cut -d' ' -f1)"
+  umount /mnt || fail "umount /mnt after readback"
+  echo "SDTEST: done"
+  poweroff -f
+  ;;
+ro)
+  # The card is write-protected, so the block device is read-only: a plain mount is refused
+  # with EACCES/EROFS and busybox mount retries read-only; -o ro if even that fails.
+  mount -t ext4 /dev/mmcblk0p2 /mnt || mount -t ext4 -o ro /dev/mmcblk0p2 /mnt || fail "mount /dev/mmcblk0p2"
+  echo "SDTEST: mount $(mount_opts)"
+  if echo "$WRITTEN" > /mnt/ro-test.txt 2>/dev/null; then
+    fail "write to /mnt/ro-test.txt allowed"
+  else
+    echo "SDTEST: write refused"
+  fi
+  # Around the file system too: the raw device must refuse (partition 1, so a bug does not
+  # hurt the file system; sd_test.py compares the image's checksum anyway).
+  if dd if=/dev/zero of=/dev/mmcblk0p1 bs=512 count=1 conv=fsync 2>/dev/null; then
+    fail "raw write to /dev/mmcblk0p1 allowed"
+  else
+    echo "SDTEST: raw write refused"
+  fi
+  echo "SDTEST: sha256 $(sha256sum /mnt/big.bin | cut -d' ' -f1)"
+  umount /mnt || fail "umount /mnt"
+  echo "SDTEST: done"
+  poweroff -f
+  ;;
+root)
+  mount -t ext4 /dev/mmcblk0p2 /mnt || mount -t ext4 -o ro /dev/mmcblk0p2 /mnt || fail "mount /dev/mmcblk0p2"
+  echo "SDTEST: mount $(mount_opts)"
+  init=""
+  for candidate in /sbin/init /bin/sh; do
+    if [ -x "/mnt$candidate" ] || [ -L "/mnt$candidate" ]; then init=$candidate; break; fi
+  done
+  [ -n "$init" ] || fail "no /sbin/init or /bin/sh on the card"
+  for d in dev proc sys; do
+    if [ -d "/mnt/$d" ]; then mount --move "/$d" "/mnt/$d"; else umount "/$d"; fi
+  done
+  echo "SDTEST: switch_root to $init"
+  exec switch_root /mnt "$init"
+  ;;
+"") ;;
+*) fail "unknown sdtest=$mode (rw, ro or root)" ;;
+esac
+echo "SDTEST: shell"
+exec setsid cttyhack sh
+INIT
+chmod 755 "$root/init"
+python3 "$here/mkcpio.py" "$root" "$out.tmp" && mv "$out.tmp" "$out"
+echo "$out"

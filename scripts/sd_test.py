@@ -1,0 +1,439 @@
+#!/usr/bin/env python3
+"""The SD card test: Debian's stock arm64 kernel on bramble's rpi4b board with a card image on
+the EMMC2 controller (sdhci-iproc), booted with the SD initramfs (scripts/build-sd-initramfs.sh),
+whose /init does what `sdtest=` on the command line says and prints `SDTEST:` lines.
+
+    sd_test.py IMAGE INITRD [--bramble PATH] [--timeout SECS] [--cpus N] [--keep]
+
+Builds a 256 MiB card image in a temporary directory, without loop devices or root: an MBR
+(written here) with partition 1, FAT32 LBA (type 0x0c) at 1 MiB, 64 MiB long (formatted with
+mkfs.vfat if installed, else left blank), and partition 2, Linux (0x83) from 65 MiB to the end,
+an ext4 file system made by `mke2fs -d` in a separate file and copied in at its offset. The
+file system holds big.bin, 64 MiB of deterministic pseudo-random bytes (SHAKE-256 in counter
+mode), so the host knows its sha256. Then:
+  a. --sd card.img, sdtest=rw: exit 0; the guest's sha256 of big.bin right; it wrote
+     /written.txt and a 16 MiB /zero16 (fsync) and read both back from a fresh mount; no
+     Oops/BUG/WARNING/panic; on the host e2fsck -fn is clean and debugfs finds both files.
+  b. --sd card.img --snapshot, sdtest=rw: the same guest checks, and the image is
+     byte-identical afterwards.
+  c. --sd card.img,readonly, sdtest=ro: the block device is read-only, ext4 is mounted ro,
+     writing a file and writing the raw device both fail, the image is byte-identical.
+  d. bad --sd values (a missing file, a directory, a 0-byte file, 1000 bytes) each exit 2 with
+     one line on stderr naming the file; a second bramble on an image a first one has open
+     exits 2 naming the lock; the first, at its shell, powers off on `poweroff -f`.
+Prints the guest's read and write throughput (guest time: /proc/uptime, virtual under
+--clock virtual) and bramble's host wall time for each run. Ends with `N passed, M failed`;
+exits 1 on a failure. Needs e2fsprogs (mke2fs, e2fsck, debugfs).
+"""
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+MIB = 1 << 20
+CARD_BYTES = 256 * MIB
+P1_START, P1_BYTES = 1 * MIB, 64 * MIB
+P2_START = P1_START + P1_BYTES
+P2_BYTES = CARD_BYTES - P2_START
+BIG_BYTES = 64 * MIB
+ZERO16_SHA = hashlib.sha256(bytes(16 * MIB)).hexdigest()
+# What the guest writes to /written.txt: the same string as in build-sd-initramfs.sh's /init.
+WRITTEN = "bramble sd card write test: written by the guest"
+APPEND = "console=ttyAMA0 panic=-1"
+BAD_KERNEL = re.compile(r"Oops|BUG:|WARNING:|Kernel panic")
+
+
+def tool(name):
+    """The path of an e2fsprogs/dosfstools tool: PATH first, then the sbin directories."""
+    found = shutil.which(name) or next((p for p in (f"/usr/sbin/{name}", f"/sbin/{name}") if os.access(p, os.X_OK)), None)
+    return found
+
+
+def need(name):
+    path = tool(name)
+    if not path:
+        sys.exit(f"sd_test: {name} not found (install e2fsprogs)")
+    return path
+
+
+def write_big(path):
+    """Writes big.bin: SHAKE-256 of a counter, 1 MiB per counter value. Returns its sha256."""
+    h = hashlib.sha256()
+    with open(path, "wb") as f:
+        for i in range(BIG_BYTES // MIB):
+            chunk = hashlib.shake_256(b"bramble sd big.bin %d" % i).digest(MIB)
+            h.update(chunk)
+            f.write(chunk)
+    return h.hexdigest()
+
+
+def mbr():
+    """A classic MBR with two primary partitions (LBA only: CHS fields are the 'beyond 8 GiB'
+    marker fe ff ff), disk signature 'brmb'."""
+    def entry(ptype, start, size):
+        return struct.pack("<B3sB3sII", 0, b"\xfe\xff\xff", ptype, b"\xfe\xff\xff", start // 512, size // 512)
+    table = entry(0x0C, P1_START, P1_BYTES) + entry(0x83, P2_START, P2_BYTES) + bytes(32)
+    return bytes(440) + b"brmb" + bytes(2) + table + b"\x55\xaa"
+
+
+def splice(src, dest, offset):
+    """Copies file src into dest at offset, skipping all-zero MiBs (dest is sparse)."""
+    with open(src, "rb") as s, open(dest, "r+b") as d:
+        pos = offset
+        while chunk := s.read(MIB):
+            if chunk.count(0) != len(chunk):
+                d.seek(pos)
+                d.write(chunk)
+            pos += len(chunk)
+
+
+def build_card(work, notes):
+    """Builds work/card.img; returns the sha256 of big.bin."""
+    card = os.path.join(work, "card.img")
+    with open(card, "wb") as f:
+        f.truncate(CARD_BYTES)
+        f.write(mbr())
+    vfat = tool("mkfs.vfat")
+    if vfat:
+        p1 = os.path.join(work, "p1.img")
+        with open(p1, "wb") as f:
+            f.truncate(P1_BYTES)
+        r = subprocess.run([vfat, "-F", "32", "-n", "BRAMBLEBOOT", p1], capture_output=True, text=True)
+        if r.returncode == 0:
+            splice(p1, card, P1_START)
+        else:
+            notes.append(f"mkfs.vfat failed ({r.stderr.strip()}): partition 1 left blank")
+        os.unlink(p1)
+    else:
+        notes.append("mkfs.vfat not installed: partition 1 (FAT32) left blank")
+    root = os.path.join(work, "root")
+    os.mkdir(root)
+    big_sha = write_big(os.path.join(root, "big.bin"))
+    p2 = os.path.join(work, "p2.img")
+    with open(p2, "wb") as f:
+        f.truncate(P2_BYTES)
+    r = subprocess.run([need("mke2fs"), "-q", "-F", "-t", "ext4", "-L", "bramble-root", "-b", "4096", "-E", "root_owner=0:0",
+                        "-d", root, p2], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"sd_test: mke2fs of {p2} failed: {r.stderr.strip()}")
+    splice(p2, card, P2_START)
+    os.unlink(p2)
+    shutil.rmtree(root)
+    return card, big_sha
+
+
+class Ext4View:
+    """The card's ext4 partition for e2fsck and debugfs: `card.img?offset=N` where e2fsprogs
+    understands it (1.43 and later), else a copy of the partition taken now."""
+
+    def __init__(self, card, work):
+        self.card, self.work = card, work
+        spec = f"{card}?offset={P2_START}"
+        r = subprocess.run([need("debugfs"), "-R", "stats", spec], capture_output=True, text=True)
+        self.offset_syntax = r.returncode == 0 and "bramble-root" in r.stdout
+
+    def spec(self):
+        if self.offset_syntax:
+            return f"{self.card}?offset={P2_START}"
+        part = os.path.join(self.work, "p2-copy.img")
+        with open(self.card, "rb") as s, open(part, "wb") as d:
+            s.seek(P2_START)
+            shutil.copyfileobj(s, d, MIB)
+        return part
+
+    def fsck(self):
+        r = subprocess.run([need("e2fsck"), "-fn", self.spec()], capture_output=True, text=True)
+        return r.returncode, (r.stdout + r.stderr).strip()
+
+    def read(self, name):
+        """A file's bytes via debugfs dump, or None if it is not there."""
+        out = os.path.join(self.work, "dumped")
+        if os.path.exists(out):
+            os.unlink(out)
+        subprocess.run([need("debugfs"), "-R", f"dump {name} {out}", self.spec()], capture_output=True)
+        if not os.path.exists(out):
+            return None
+        with open(out, "rb") as f:
+            data = f.read()
+        os.unlink(out)
+        return data
+
+
+def file_sha(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(MIB):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Bramble:
+    """One bramble process: console (stdout) and stderr collected by threads, killed after
+    `timeout` seconds."""
+
+    def __init__(self, cmd, timeout):
+        self.t0 = time.time()
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.out, self.err = [], []
+        self.timed_out = False
+        self.readers = [threading.Thread(target=self._read, args=(s, l), daemon=True)
+                        for s, l in ((self.p.stdout, self.out), (self.p.stderr, self.err))]
+        for t in self.readers:
+            t.start()
+        self.timer = threading.Timer(timeout, self._kill)
+        self.timer.start()
+
+    def _read(self, stream, lines):
+        for raw in stream:
+            lines.append(raw.decode(errors="replace"))
+
+    def _kill(self):
+        self.timed_out = True
+        self.p.kill()
+
+    def wait_for(self, text, secs):
+        """True once `text` is in the console output (or, if text is empty, any output)."""
+        end = time.time() + secs
+        while time.time() < end:
+            if (text in "".join(self.out)) if text else self.out:
+                return True
+            if self.p.poll() is not None:
+                time.sleep(0.2)  # let the reader drain
+                return bool(text in "".join(self.out)) if text else bool(self.out)
+            time.sleep(0.1)
+        return False
+
+    def type(self, data):
+        try:
+            self.p.stdin.write(data)
+            self.p.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass
+
+    def finish(self):
+        """Waits for the end; returns (console, stderr, exit code or 'timeout', seconds)."""
+        try:
+            self.p.stdin.close()
+        except OSError:
+            pass
+        code = self.p.wait()
+        self.timer.cancel()
+        for t in self.readers:
+            t.join()
+        return "".join(self.out), "".join(self.err), "timeout" if self.timed_out else code, time.time() - self.t0
+
+
+class Report:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, name, ok, detail=""):
+        print(f"  {'ok  ' if ok else 'FAIL'} {name}" + (f"  ({detail})" if detail and not ok else ""))
+        self.passed += bool(ok)
+        self.failed += not ok
+        return bool(ok)
+
+
+def guest_checks(out, code, big_sha):
+    """What every booted run must show."""
+    return [
+        ("exit code 0 (poweroff -f)", code == 0, f"exit {code}"),
+        ("modules loaded (sdhci, sdhci-pltfm, sdhci-iproc, ext4 ...)", "SDTEST: modules loaded" in out, ""),
+        ("card found with partitions p1 p2", re.search(r"mmcblk0: p1 p2", out) is not None, ""),
+        ("guest's sha256 of big.bin right", f"SDTEST: sha256 {big_sha}" in out, ""),
+        ("SDTEST: done, no SDTEST: FAIL", "SDTEST: done" in out and "SDTEST: FAIL" not in out,
+         "; ".join(re.findall(r"SDTEST: FAIL.*", out)) or "no 'SDTEST: done'"),
+        ("no Oops/BUG/WARNING/panic", not BAD_KERNEL.search(out),
+         (BAD_KERNEL.search(out) or [""])[0]),
+    ]
+
+
+def rw_guest_checks(out):
+    return [
+        ("ext4 mounted read-write", re.search(r"^SDTEST: mount rw\b", out, re.M) is not None, ""),
+        ("guest read written.txt back from a fresh mount", f"SDTEST: readback written.txt {WRITTEN}" in out, ""),
+        ("guest read zero16 back from a fresh mount", f"SDTEST: readback zero16 sha256 {ZERO16_SHA}" in out, ""),
+    ]
+
+
+def show_run(label, out, err, code, secs, failed_before, report):
+    for line in re.findall(r"^SDTEST: (?:card|read|write|sha256 of).*", out, re.M):
+        print(f"    guest: {line.strip()}")
+    print(f"    bramble {label}: boot to poweroff in {secs:.2f} s host wall time (exit {code})")
+    if report.failed > failed_before:
+        print("    --- last 40 lines of the console ---")
+        for line in out.splitlines()[-40:]:
+            print(f"    | {line}")
+        if err.strip():
+            print("    --- stderr ---")
+            for line in err.splitlines()[-10:]:
+                print(f"    | {line}")
+
+
+def bad_input(report, base, name, path):
+    b = Bramble(base + ["--append", f"{APPEND} sdtest=rw", "--sd", path], 60)
+    _, err, code, _ = b.finish()
+    lines = [line for line in err.splitlines() if line.strip()]
+    names = len(lines) == 1 and (path in lines[0] or os.path.basename(path) in lines[0])
+    report.check(f"--sd {name}: exit 2, one line on stderr naming the file", code == 2 and names,
+                 f"exit {code}, stderr: {' | '.join(lines[:3]) or 'empty'}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description="SD card (EMMC2) test on bramble's rpi4b board")
+    ap.add_argument("image", help="the kernel Image (scripts/fetch-kernel.sh)")
+    ap.add_argument("initrd", help="the SD initramfs (scripts/build-sd-initramfs.sh)")
+    ap.add_argument("--bramble", default="target/release/bramble")
+    ap.add_argument("--timeout", type=float, default=600, help="per run, host seconds")
+    ap.add_argument("--cpus", type=int, default=4)
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory (card image, logs)")
+    args = ap.parse_args()
+    for path, what in ((args.image, "kernel Image"), (args.initrd, "initramfs"), (args.bramble, "bramble binary")):
+        if not os.path.isfile(path):
+            sys.exit(f"sd_test: {what} {path} not found")
+    for name in ("mke2fs", "e2fsck", "debugfs"):
+        need(name)
+    report = Report()
+    try:
+        help_text = subprocess.run([args.bramble, "run", "--help"], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
+        help_text = f"{e}"
+    if not report.check("bramble run --help lists --sd", "--sd" in help_text):
+        print(f"{report.passed} passed, {report.failed} failed")
+        return 1
+
+    work = tempfile.mkdtemp(prefix="bramble-sd-")
+    try:
+        notes = []
+        t0 = time.time()
+        card, big_sha = build_card(work, notes)
+        print(f"card image: {CARD_BYTES // MIB} MiB, p1 FAT32 LBA {P1_START // MIB}+{P1_BYTES // MIB} MiB, "
+              f"p2 ext4 {P2_START // MIB}+{P2_BYTES // MIB} MiB, big.bin sha256 {big_sha[:16]}... "
+              f"(built in {time.time() - t0:.1f} s)")
+        for note in notes:
+            print(f"  note: {note}")
+        view = Ext4View(card, work)
+        if not view.offset_syntax:
+            print("  note: e2fsprogs does not take `image?offset=`: checking a copy of the partition")
+        rc, text = view.fsck()
+        report.check("card image: e2fsck -fn clean before any boot", rc == 0, text.splitlines()[-1] if text else "")
+
+        base = [args.bramble, "run", "--kernel", args.image, "--initrd", args.initrd, "--mem", "1G",
+                "--cpus", str(args.cpus), "--timeout", str(int(args.timeout))]
+
+        def boot(label, sd, sdtest, snapshot=False):
+            cmd = base + ["--append", f"{APPEND} sdtest={sdtest}", "--sd", sd] + (["--snapshot"] if snapshot else [])
+            out, err, code, secs = Bramble(cmd, args.timeout + 30).finish()
+            with open(os.path.join(work, f"{label}.log"), "w") as f:
+                f.write(out)
+            return out, err, code, secs
+
+        def checks(prefix, items):
+            for name, ok, detail in items:
+                report.check(f"{prefix}: {name}", ok, detail)
+
+        # a. Read, write, fsync on the card; the host checks the file system afterwards.
+        print("== a. --sd card.img, sdtest=rw")
+        before = report.failed
+        out, err, code, secs = boot("rw", card, "rw")
+        checks("rw", guest_checks(out, code, big_sha) + rw_guest_checks(out))
+        rc, text = view.fsck()
+        report.check("rw: host e2fsck -fn clean afterwards", rc == 0, text.splitlines()[-1] if text else "")
+        written = view.read("/written.txt")
+        report.check("rw: host reads /written.txt with the guest's text", written == (WRITTEN + "\n").encode(),
+                     f"got {written[:80]!r}" if written is not None else "not found")
+        zero16 = view.read("/zero16")
+        report.check("rw: host finds /zero16, 16 MiB of zeros", zero16 == bytes(16 * MIB),
+                     f"{len(zero16)} bytes" if zero16 is not None else "not found")
+        big = view.read("/big.bin")
+        report.check("rw: host finds big.bin unchanged",
+                     big is not None and hashlib.sha256(big).hexdigest() == big_sha)
+        show_run("sdtest=rw", out, err, code, secs, before, report)
+
+        # b. --snapshot: the guest writes, the file stays as it was.
+        print("== b. --sd card.img --snapshot, sdtest=rw")
+        before = report.failed
+        sha_before = file_sha(card)
+        out, err, code, secs = boot("snapshot", card, "rw", snapshot=True)
+        checks("snapshot", guest_checks(out, code, big_sha) + rw_guest_checks(out))
+        report.check("snapshot: card.img byte-identical afterwards", file_sha(card) == sha_before)
+        show_run("--snapshot sdtest=rw", out, err, code, secs, before, report)
+
+        # c. Write-protected card.
+        print("== c. --sd card.img,readonly, sdtest=ro")
+        before = report.failed
+        sha_before = file_sha(card)
+        out, err, code, secs = boot("readonly", f"{card},readonly", "ro")
+        checks("readonly", guest_checks(out, code, big_sha))
+        m = re.search(r"^SDTEST: card .*\bro (\d)", out, re.M)
+        report.check("readonly: the guest's block device is read-only (/sys/block/mmcblk0/ro 1)",
+                     m is not None and m.group(1) == "1", f"ro {m.group(1)}" if m else "no card line")
+        m = re.search(r"^SDTEST: mount (\S+)", out, re.M)
+        report.check("readonly: ext4 mounted read-only", m is not None and m.group(1).split(",")[0] == "ro",
+                     m.group(1) if m else "no mount line")
+        report.check("readonly: writing a file refused", "SDTEST: write refused" in out)
+        report.check("readonly: writing the raw device refused", "SDTEST: raw write refused" in out)
+        report.check("readonly: card.img byte-identical afterwards", file_sha(card) == sha_before)
+        show_run(",readonly sdtest=ro", out, err, code, secs, before, report)
+
+        # d. Bad input: refused before the guest starts, exit 2, one line naming the file.
+        print("== d. bad --sd values, and a second bramble on an image in use")
+        missing = os.path.join(work, "missing.img")
+        directory = os.path.join(work, "a-directory")
+        os.mkdir(directory)
+        empty = os.path.join(work, "empty.img")
+        open(empty, "wb").close()
+        odd = os.path.join(work, "odd.img")
+        with open(odd, "wb") as f:
+            f.write(bytes(1000))
+        bad_input(report, base, "of a missing file", missing)
+        bad_input(report, base, "of a directory", directory)
+        bad_input(report, base, "of a 0-byte file", empty)
+        bad_input(report, base, "of 1000 bytes (not a multiple of 512)", odd)
+
+        # The first instance boots to the shell (no sdtest=) and holds the image; a second one
+        # with the same writable image must refuse to start.
+        before = report.failed
+        first = Bramble(base + ["--append", APPEND, "--sd", card], args.timeout + 30)
+        started = first.wait_for("", 60)
+        report.check("lock: first bramble started (console output)", started)
+        second = Bramble(base + ["--append", f"{APPEND} sdtest=rw", "--sd", card], 60)
+        _, err2, code2, _ = second.finish()
+        lines = [line for line in err2.splitlines() if line.strip()]
+        report.check("lock: second bramble on the same image exits 2, one line naming the lock",
+                     code2 == 2 and len(lines) == 1 and re.search(r"lock|another|in use|busy", lines[0], re.I) is not None,
+                     f"exit {code2}, stderr: {' | '.join(lines[:3]) or 'empty'}")
+        at_shell = first.wait_for("SDTEST: shell", args.timeout)
+        report.check("lock: first bramble reached its shell with the card", at_shell
+                     and re.search(r"^SDTEST: card ", "".join(first.out), re.M) is not None)
+        if at_shell:
+            time.sleep(1)
+            first.type(b"poweroff -f\n")
+            first.timer.cancel()
+            first.timer = threading.Timer(60, first._kill)
+            first.timer.start()
+        else:
+            first._kill()
+        out, err, code, secs = first.finish()
+        report.check("lock: first bramble powered off from its shell, exit 0", code == 0, f"exit {code}")
+        with open(os.path.join(work, "lock.log"), "w") as f:
+            f.write(out)
+        show_run("shell (lock holder)", out, err, code, secs, before, report)
+    finally:
+        if args.keep:
+            print(f"kept {work} (card.img and the console logs)")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"{report.passed} passed, {report.failed} failed")
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
