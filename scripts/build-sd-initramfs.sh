@@ -157,7 +157,8 @@ rate() {
     d = z - a; if (d <= 0) d = 0.01
     printf "SDTEST: %s %d bytes in %.2f s (%.1f MB/s)\n", l, b, d, b / d / 1e6 }'
 }
-# timed_dd LABEL BYTES dd-arguments...: runs dd, prints its summary line and the rate.
+# timed_dd LABEL BYTES dd-arguments...: runs dd and prints the rate (Debian's busybox dd
+# prints no time of its own), or dd's messages if it fails.
 timed_dd() {
   label=$1 bytes=$2
   shift 2
@@ -166,9 +167,7 @@ timed_dd() {
     cat /tmp/dd.log
     return 1
   fi
-  t1=$(now)
-  echo "SDTEST: dd $label: $(tail -1 /tmp/dd.log)"
-  rate "$label" "$bytes" "$t0" "$t1"
+  rate "$label" "$bytes" "$t0" "$(now)"
 }
 
 if [ ! -d "/lib/modules/$ver" ]; then

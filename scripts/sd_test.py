@@ -52,8 +52,7 @@ BAD_KERNEL = re.compile(r"Oops|BUG:|WARNING:|Kernel panic")
 
 def tool(name):
     """The path of an e2fsprogs/dosfstools tool: PATH first, then the sbin directories."""
-    found = shutil.which(name) or next((p for p in (f"/usr/sbin/{name}", f"/sbin/{name}") if os.access(p, os.X_OK)), None)
-    return found
+    return shutil.which(name) or next((p for p in (f"/usr/sbin/{name}", f"/sbin/{name}") if os.access(p, os.X_OK)), None)
 
 
 def need(name):
@@ -264,7 +263,7 @@ def rw_guest_checks(out):
 
 
 def show_run(label, out, err, code, secs, failed_before, report):
-    for line in re.findall(r"^SDTEST: (?:card|read|write|sha256 of).*", out, re.M):
+    for line in re.findall(r"^SDTEST: (?:card \d|read \d|write \d|sha256 of).*", out, re.M):
         print(f"    guest: {line.strip()}")
     print(f"    bramble {label}: boot to poweroff in {secs:.2f} s host wall time (exit {code})")
     if report.failed > failed_before:

@@ -58,7 +58,7 @@ pub fn open(img: &SdImage) -> Result<Box<dyn BlockBackend>, DiskError> {
     if size == 0 {
         return Err(DiskError::Empty { path: path.clone() });
     }
-    if size % BLOCK as u64 != 0 {
+    if !size.is_multiple_of(BLOCK as u64) {
         return Err(DiskError::NotBlocks { path: path.clone(), size });
     }
     if !(CAPACITY_UNIT..=MAX_CAPACITY).contains(&size) {
@@ -70,7 +70,7 @@ pub fn open(img: &SdImage) -> Result<Box<dyn BlockBackend>, DiskError> {
         Err(TryLockError::WouldBlock) => return Err(DiskError::Locked { path: path.clone() }),
         Err(TryLockError::Error(e)) => return Err(io(e)),
     }
-    if size % CAPACITY_UNIT != 0 {
+    if !size.is_multiple_of(CAPACITY_UNIT) {
         log::warn!(
             "{}: {} bytes is not a whole number of 512 KiB; the card shows the first {} bytes",
             path.display(),
@@ -140,7 +140,7 @@ impl BlockBackend for Snapshot {
         self.base.read_at(offset, buf)?;
         for (i, chunk) in buf.chunks_mut(BLOCK).enumerate() {
             let at = offset + (i * BLOCK) as u64;
-            if at % BLOCK as u64 == 0 {
+            if at.is_multiple_of(BLOCK as u64) {
                 if let Some(b) = self.overlay.get(&(at / BLOCK as u64)) {
                     chunk.copy_from_slice(&b[..chunk.len()]);
                 }
@@ -149,7 +149,7 @@ impl BlockBackend for Snapshot {
         Ok(())
     }
     fn write_at(&mut self, offset: u64, buf: &[u8]) -> std::io::Result<()> {
-        if self.base.read_only || offset % BLOCK as u64 != 0 {
+        if self.base.read_only || !offset.is_multiple_of(BLOCK as u64) {
             return Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
         }
         if offset.checked_add(buf.len() as u64).is_none_or(|end| end > self.base.size) {

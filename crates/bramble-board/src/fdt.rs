@@ -237,9 +237,16 @@ mod tests {
         let dtb = build(&cfg).unwrap();
         assert_eq!(&dtb[..4], &[0xd0, 0x0d, 0xfe, 0xed], "FDT magic");
         let text = String::from_utf8_lossy(&dtb);
-        for needle in
-            ["arm,gic-400", "arm,armv8-timer", "arm,pl011", "arm,psci-0.2", "console=ttyAMA0", "linux,initrd-start", "brcm,bcm2711-emmc2", "non-removable"]
-        {
+        for needle in [
+            "arm,gic-400",
+            "arm,armv8-timer",
+            "arm,pl011",
+            "arm,psci-0.2",
+            "console=ttyAMA0",
+            "linux,initrd-start",
+            "brcm,bcm2711-emmc2",
+            "non-removable",
+        ] {
             assert!(text.contains(needle), "{needle}");
         }
         let tree = crate::fdt_parse::parse(&dtb).unwrap();

@@ -206,6 +206,7 @@ mod tests {
             initrd: None,
             psci_method: "hvc",
             cpus: 1,
+            sd_card: false,
         })
         .unwrap()
     }

@@ -76,8 +76,14 @@ enum Transfer {
     /// A register read out on the DAT lines (SCR, SD status, switch status, ...).
     Register(Vec<u8>),
     /// Blocks from `lba`; `left` blocks (None: until CMD12).
-    Read { lba: u64, left: Option<u32> },
-    Write { lba: u64, left: Option<u32> },
+    Read {
+        lba: u64,
+        left: Option<u32>,
+    },
+    Write {
+        lba: u64,
+        left: Option<u32>,
+    },
 }
 
 /// Why a data block could not move.
@@ -257,7 +263,9 @@ impl SdCard {
                 self.state = Tran;
                 Some(r)
             }
-            13 if matches!(st, Stby | Tran | Data | Rcv | Prg | Dis) && (arg >> 16) as u16 == self.rca => Some(self.r1()),
+            13 if matches!(st, Stby | Tran | Data | Rcv | Prg | Dis) && (arg >> 16) as u16 == self.rca => {
+                Some(self.r1())
+            }
             // SET_BLOCKLEN: block-addressed cards move 512 bytes whatever it says.
             16 if st == Tran => {
                 if arg as usize > BLOCK {
@@ -537,7 +545,13 @@ impl SdCard {
         s[12] = 0x80;
         s[13] = 0x03;
         let want = arg & 0xf;
-        let g1 = if want <= 1 { want } else if want == 0xf { self.high_speed as u32 } else { 0xf };
+        let g1 = if want <= 1 {
+            want
+        } else if want == 0xf {
+            self.high_speed as u32
+        } else {
+            0xf
+        };
         s[16] = g1 as u8;
         s[17] = 1; // data structure version 1
         s

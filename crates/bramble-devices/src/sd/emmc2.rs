@@ -330,7 +330,9 @@ impl Emmc2 {
                 self.update_irq();
             }
             AUTO_CMD_HOST_CONTROL2 => self.r.host_control2 = merge(self.r.host_control2 << 16) >> 16,
-            ADMA_ADDRESS => self.r.adma_address = (self.r.adma_address & !0xffff_ffff) | merge(self.r.adma_address as u32) as u64,
+            ADMA_ADDRESS => {
+                self.r.adma_address = (self.r.adma_address & !0xffff_ffff) | merge(self.r.adma_address as u32) as u64
+            }
             ADMA_ADDRESS_HI => {
                 self.r.adma_address =
                     (self.r.adma_address & 0xffff_ffff) | (merge((self.r.adma_address >> 32) as u32) as u64) << 32
@@ -401,9 +403,18 @@ impl Emmc2 {
                 return;
             }
         }
-        let Some(resp) = card.command(index, self.r.argument) else {
-            self.raise(ERR_CMD_TIMEOUT);
-            return;
+        let expects_response = cmd & 3 != 0;
+        let resp = match card.command(index, self.r.argument) {
+            Some(r) => r,
+            // A command without a response (CMD0) completes when it has been sent.
+            None if !expects_response => {
+                self.raise(INT_CMD_COMPLETE);
+                return;
+            }
+            None => {
+                self.raise(ERR_CMD_TIMEOUT);
+                return;
+            }
         };
         match resp {
             Response::Short(v) => self.r.response[0] = v,
@@ -424,7 +435,8 @@ impl Emmc2 {
         }
         // A data command the card refused (out of range, write-protected) starts no data
         // phase: the host times out waiting for it.
-        let refused = matches!(resp, Response::Short(s) if s & (super::card::OUT_OF_RANGE | super::card::WP_VIOLATION) != 0);
+        let refused =
+            matches!(resp, Response::Short(s) if s & (super::card::OUT_OF_RANGE | super::card::WP_VIOLATION) != 0);
         let count_enabled = tm & TM_BLOCK_COUNT != 0;
         let left = if !multi {
             Some(1)
@@ -664,7 +676,7 @@ impl Emmc2 {
                 self.finish();
                 return;
             }
-            if next % boundary == 0 {
+            if next.is_multiple_of(boundary) {
                 x.sdma_paused = true;
                 self.raise(INT_DMA);
                 return;
@@ -810,5 +822,305 @@ impl EventTarget for Emmc2 {
         if token == EV_DATA {
             self.data_phase(ram);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::sd::card::BLOCK;
+    use crate::sd::MemDisk;
+
+    const AT: Access = Access { cpu: 0, now_ns: 0 };
+    // Command register flags (2.2.6): response type, CRC and index checks, data present.
+    const R_NONE: u32 = 0;
+    const R2: u32 = 1 | (1 << 3);
+    const R1: u32 = 2 | (3 << 3);
+    const R3: u32 = 2;
+    const R1B: u32 = 3 | (3 << 3);
+    const DATA: u32 = 1 << 5;
+
+    /// The controller with a card of `blocks` blocks whose byte i of block b is b ^ i,
+    /// 1 MiB of RAM, every interrupt enabled and signalled.
+    struct Host {
+        e: Emmc2,
+        irq: IrqLine,
+        ram: Ram,
+    }
+
+    impl Host {
+        fn new(blocks: usize, read_only: bool) -> Self {
+            let bytes = (0..blocks * BLOCK).map(|i| ((i / BLOCK) ^ i) as u8).collect();
+            let card = SdCard::new(Box::new(MemDisk { bytes, read_only }));
+            let irq = IrqLine::new();
+            let mut h = Self { e: Emmc2::new(Some(card), irq.clone()), irq, ram: Ram::new(1 << 20).unwrap() };
+            h.w(INT_ENABLE, u32::MAX);
+            h.w(INT_SIGNAL, u32::MAX);
+            h.w(CLOCK_CONTROL, 1 | (1 << 8) | 4); // internal clock on, /2, SD clock on
+            h.w(HOST_CONTROL, 2 | (1 << 8)); // 4-bit bus, power on
+            h
+        }
+        fn w(&mut self, off: u64, v: u32) {
+            self.e.write(AT, off, 4, v as u64);
+        }
+        fn r(&mut self, off: u64) -> u32 {
+            self.e.read(AT, off, 4) as u32
+        }
+        /// Issues a command and returns the interrupt status it left, cleared.
+        fn cmd(&mut self, index: u32, arg: u32, flags: u32, mode: u32) -> u32 {
+            self.w(ARGUMENT, arg);
+            self.w(TRANSFER_MODE_COMMAND, mode | ((index << 8 | flags) << 16));
+            self.take_status()
+        }
+        /// Lets the scheduled data phase run.
+        fn due(&mut self) {
+            self.e.on_event(0, EV_DATA, &mut self.ram);
+        }
+        fn take_status(&mut self) -> u32 {
+            let st = self.r(INT_STATUS);
+            self.w(INT_STATUS, st);
+            st
+        }
+        /// Linux's identification sequence, through the controller.
+        fn bring_up(&mut self) {
+            assert_eq!(self.cmd(0, 0, R_NONE, 0), INT_CMD_COMPLETE);
+            assert_eq!(self.cmd(8, 0x1aa, R1, 0), INT_CMD_COMPLETE);
+            assert_eq!(self.r(RESPONSE0), 0x1aa);
+            assert_eq!(self.cmd(5, 0, R1, 0), INT_ERROR | ERR_CMD_TIMEOUT, "SDIO probe times out");
+            self.w(INT_STATUS, u32::MAX);
+            self.cmd(55, 0, R1, 0);
+            self.cmd(41, 0x40ff_8000, R3, 0);
+            assert_ne!(self.r(RESPONSE0) & (1 << 31), 0, "powered up");
+            assert_eq!(self.cmd(2, 0, R2, 0), INT_CMD_COMPLETE);
+            assert_eq!(self.r(RESPONSE0 + 12) >> 16, 0x42, "CID's MID in the top byte, CRC stripped");
+            self.cmd(3, 0, R1, 0);
+            let rca = self.r(RESPONSE0) >> 16;
+            assert_eq!(self.cmd(7, rca << 16, R1B, 0), INT_CMD_COMPLETE | INT_XFER_COMPLETE, "R1b: busy ends");
+            self.w(INT_STATUS, u32::MAX);
+        }
+        fn expect_block(&self, addr: u64, block: usize) {
+            let got = self.ram.slice(addr, BLOCK as u64).unwrap();
+            let want: Vec<u8> = (0..BLOCK).map(|i| (block ^ (block * BLOCK + i)) as u8).collect();
+            assert_eq!(got, &want[..], "block {block} at {addr:#x}");
+        }
+        fn desc32(&mut self, at: u64, attr: u16, len: u16, addr: u32) {
+            let d = self.ram.slice_mut(at, 8).unwrap();
+            d[0..2].copy_from_slice(&attr.to_le_bytes());
+            d[2..4].copy_from_slice(&len.to_le_bytes());
+            d[4..8].copy_from_slice(&addr.to_le_bytes());
+        }
+        fn desc64(&mut self, at: u64, attr: u16, len: u16, addr: u64) {
+            let d = self.ram.slice_mut(at, 12).unwrap();
+            d[0..2].copy_from_slice(&attr.to_le_bytes());
+            d[2..4].copy_from_slice(&len.to_le_bytes());
+            d[4..12].copy_from_slice(&addr.to_le_bytes());
+        }
+    }
+
+    // ADMA2 attributes (1.13.3).
+    const VALID: u16 = 1;
+    const END: u16 = 2;
+    const INT: u16 = 4;
+    const NOP: u16 = 0;
+    const TRAN: u16 = 2 << 4;
+    const LINK: u16 = 3 << 4;
+    const READ_MULTI: u32 = TM_DMA | TM_BLOCK_COUNT | TM_READ | TM_MULTI;
+
+    #[test]
+    fn identifies_itself_and_the_card() {
+        let mut h = Host::new(2048, false);
+        assert_eq!(h.r(SLOT_INT_VERSION) >> 16, 2, "SDHCI 3.00");
+        assert_eq!(h.r(CAPABILITIES), CAPS);
+        assert_eq!(h.r(CLOCK_CONTROL) & 2, 2, "internal clock stable");
+        let ps = h.r(PRESENT_STATE);
+        assert_eq!(ps & (PS_CARD | PS_WRITABLE), PS_CARD | PS_WRITABLE);
+        h.bring_up();
+        // A command the card refuses in its state: no response, a command timeout.
+        h.w(TRANSFER_MODE_COMMAND, (2 << 8 | R2) << 16);
+        assert_eq!(h.r(INT_STATUS), INT_ERROR | ERR_CMD_TIMEOUT);
+        assert!(h.irq.level(), "the error is signalled");
+        h.w(INT_STATUS, u32::MAX);
+        assert!(!h.irq.level());
+        // Signal enables gate the line; status enables gate the status.
+        h.w(INT_SIGNAL, 0);
+        assert_eq!(h.cmd(13, 0, R1, 0), INT_ERROR | ERR_CMD_TIMEOUT, "wrong RCA: no answer");
+        assert!(!h.irq.level());
+        h.w(INT_ENABLE, 0);
+        assert_eq!(h.r(INT_STATUS), 0, "disabled status reads 0");
+    }
+
+    #[test]
+    fn adma2_32_walks_every_attribute_and_crosses_descriptors() {
+        let mut h = Host::new(2048, false);
+        h.bring_up();
+        h.desc32(0x1000, VALID | TRAN, 1024, 0x10000); // blocks 10, 11
+        h.desc32(0x1008, VALID | NOP, 0, 0);
+        h.desc32(0x1010, VALID | LINK, 0, 0x2000);
+        h.desc32(0x2000, VALID | TRAN | INT, 512, 0x20000); // block 12
+        h.desc32(0x2008, VALID | TRAN | END, 1536, 0x30000); // blocks 13-15
+        h.w(HOST_CONTROL, 2 | (2 << 3) | (1 << 8)); // ADMA2 32-bit
+        h.w(ADMA_ADDRESS, 0x1000);
+        h.w(ADMA_ADDRESS_HI, 0);
+        h.w(BLOCK_SIZE_COUNT, 512 | (6 << 16));
+        let st = h.cmd(18, 10, R1 | DATA, READ_MULTI | TM_AUTO_CMD12);
+        assert_eq!(st, INT_CMD_COMPLETE);
+        assert_ne!(h.r(PRESENT_STATE) & PS_DAT_INHIBIT, 0, "data phase pending");
+        h.due();
+        assert_eq!(h.take_status(), INT_XFER_COMPLETE | INT_DMA, "the int descriptor and completion");
+        for (addr, b) in [(0x10000, 10), (0x10200, 11), (0x20000, 12), (0x30000, 13), (0x30200, 14), (0x30400, 15)] {
+            h.expect_block(addr, b);
+        }
+        assert_eq!(h.r(PRESENT_STATE) & PS_DAT_INHIBIT, 0);
+        assert_eq!((h.r(RESPONSE0 + 12) >> 9) & 0xf, 5, "Auto CMD12's R1 (state data) in RESPONSE3");
+        assert_eq!(h.e.card.as_ref().unwrap().state(), super::super::card::State::Tran);
+    }
+
+    #[test]
+    fn adma2_64_and_auto_cmd23_writes() {
+        let mut h = Host::new(2048, false);
+        h.bring_up();
+        for i in 0..3u64 {
+            h.ram.slice_mut(0x40000 + i * 512, 512).unwrap().fill(0xa0 + i as u8);
+        }
+        h.desc64(0x3000, VALID | TRAN, 512, 0x40000);
+        h.desc64(0x300c, VALID | TRAN | END, 1024, 0x40200);
+        h.w(HOST_CONTROL, 2 | (3 << 3) | (1 << 8)); // ADMA2 64-bit
+        h.w(ADMA_ADDRESS, 0x3000);
+        h.w(SDMA_ADDRESS, 3); // Argument 2: Auto CMD23's block count
+        h.w(BLOCK_SIZE_COUNT, 512 | (3 << 16));
+        let write = TM_DMA | TM_BLOCK_COUNT | TM_MULTI | TM_AUTO_CMD23;
+        assert_eq!(h.cmd(25, 100, R1 | DATA, write), INT_CMD_COMPLETE);
+        h.due();
+        assert_eq!(h.take_status(), INT_XFER_COMPLETE);
+        // Read them back by PIO.
+        h.w(BLOCK_SIZE_COUNT, 512 | (1 << 16));
+        for i in 0..3u32 {
+            assert_eq!(h.cmd(17, 100 + i, R1 | DATA, TM_READ), INT_CMD_COMPLETE);
+            h.due();
+            assert_eq!(h.take_status(), INT_BUF_RD_READY);
+            assert_ne!(h.r(PRESENT_STATE) & PS_BUF_RD_ENABLE, 0);
+            let words: Vec<u32> = (0..128).map(|_| h.r(BUFFER_DATA_PORT)).collect();
+            assert!(words.iter().all(|&w| w == u32::from_ne_bytes([0xa0 + i as u8; 4])), "block {i}");
+            assert_eq!(h.take_status(), INT_XFER_COMPLETE);
+        }
+    }
+
+    #[test]
+    fn adma2_errors_stop_the_transfer_without_harm() {
+        let mut h = Host::new(2048, false);
+        h.bring_up();
+        h.w(HOST_CONTROL, 2 | (2 << 3) | (1 << 8));
+        h.w(BLOCK_SIZE_COUNT, 512 | (2 << 16));
+        // A descriptor table outside RAM.
+        h.w(ADMA_ADDRESS, 0xdead_0000);
+        h.cmd(18, 0, R1 | DATA, READ_MULTI | TM_AUTO_CMD12);
+        h.due();
+        assert_eq!(h.take_status(), INT_ERROR | ERR_ADMA);
+        assert_eq!(h.r(ADMA_ERROR) & 3, 1, "ST_FDS: while fetching");
+        assert_eq!(h.r(ADMA_ADDRESS), 0xdead_0000);
+        assert_eq!(h.r(PRESENT_STATE) & PS_DAT_INHIBIT, 0, "the transfer ended");
+        h.cmd(12, 0, R1B, 0);
+        // A buffer outside RAM.
+        h.desc32(0x1000, VALID | TRAN | END, 1024, 0xfff_0000);
+        h.w(ADMA_ADDRESS, 0x1000);
+        h.cmd(18, 0, R1 | DATA, READ_MULTI);
+        h.due();
+        assert_eq!(h.take_status(), INT_ERROR | ERR_ADMA);
+        assert_eq!(h.r(ADMA_ERROR) & 3, 3, "ST_TFR: while transferring");
+        h.cmd(12, 0, R1B, 0);
+        // A table that ends before the data: a length mismatch.
+        h.desc32(0x1000, VALID | TRAN | END, 512, 0x10000);
+        h.w(ADMA_ADDRESS, 0x1000);
+        h.cmd(18, 0, R1 | DATA, READ_MULTI);
+        h.due();
+        assert_eq!(h.take_status(), INT_ERROR | ERR_ADMA);
+        assert_ne!(h.r(ADMA_ERROR) & 4, 0, "length mismatch");
+        h.cmd(12, 0, R1B, 0);
+        // An invalid descriptor.
+        h.desc32(0x1000, TRAN, 512, 0x10000);
+        h.w(ADMA_ADDRESS, 0x1000);
+        h.cmd(18, 0, R1 | DATA, READ_MULTI);
+        h.due();
+        assert_eq!(h.take_status(), INT_ERROR | ERR_ADMA);
+    }
+
+    #[test]
+    fn sdma_pauses_at_each_buffer_boundary() {
+        let mut h = Host::new(2048, false);
+        h.bring_up();
+        h.w(HOST_CONTROL, 2 | (1 << 8)); // SDMA
+        h.w(SDMA_ADDRESS, 0x4000 - 512);
+        h.w(BLOCK_SIZE_COUNT, 512 | (3 << 16)); // 4 KiB boundary
+        h.cmd(18, 20, R1 | DATA, READ_MULTI | TM_AUTO_CMD12);
+        h.due();
+        assert_eq!(h.take_status(), INT_DMA, "stopped at the 16 KiB boundary");
+        h.expect_block(0x4000 - 512, 20);
+        assert_eq!(h.r(SDMA_ADDRESS), 0x4000);
+        h.w(SDMA_ADDRESS, 0x8000);
+        h.due();
+        assert_eq!(h.take_status(), INT_XFER_COMPLETE);
+        h.expect_block(0x8000, 21);
+        h.expect_block(0x8200, 22);
+    }
+
+    #[test]
+    fn reads_past_the_end_and_writes_to_a_protected_card_fail_cleanly() {
+        let mut h = Host::new(1024, true);
+        assert_eq!(h.r(PRESENT_STATE) & PS_WRITABLE, 0, "write-protect reported");
+        h.bring_up();
+        h.w(BLOCK_SIZE_COUNT, 512 | (1 << 16));
+        assert_eq!(h.cmd(24, 0, R1 | DATA, 0), INT_CMD_COMPLETE | INT_ERROR | ERR_DATA_TIMEOUT);
+        assert_ne!(h.r(RESPONSE0) & super::super::card::WP_VIOLATION, 0);
+        h.w(INT_STATUS, u32::MAX);
+        // 1024 blocks: block 1024 is past the end.
+        assert_eq!(h.cmd(17, 1024, R1 | DATA, TM_READ), INT_CMD_COMPLETE | INT_ERROR | ERR_DATA_TIMEOUT);
+        assert_ne!(h.r(RESPONSE0) & super::super::card::OUT_OF_RANGE, 0);
+        h.w(INT_STATUS, u32::MAX);
+        // A multi-block read that runs off the end: data timeout at the edge.
+        h.w(HOST_CONTROL, 2 | (2 << 3) | (1 << 8));
+        h.desc32(0x1000, VALID | TRAN | END, 1024, 0x10000);
+        h.w(ADMA_ADDRESS, 0x1000);
+        h.w(BLOCK_SIZE_COUNT, 512 | (2 << 16));
+        h.cmd(18, 1023, R1 | DATA, READ_MULTI);
+        h.due();
+        assert_eq!(h.take_status(), INT_ERROR | ERR_DATA_TIMEOUT);
+        h.expect_block(0x10000, 1023);
+    }
+
+    #[test]
+    fn software_reset_aborts_a_transfer_and_an_empty_slot_times_out() {
+        let mut h = Host::new(1024, false);
+        h.bring_up();
+        h.w(BLOCK_SIZE_COUNT, 512 | (1 << 16));
+        h.cmd(17, 0, R1 | DATA, TM_READ);
+        assert_ne!(h.r(PRESENT_STATE) & PS_DAT_INHIBIT, 0);
+        let clock = h.r(CLOCK_CONTROL);
+        h.w(CLOCK_CONTROL, clock | (4 << 24)); // DAT reset
+        assert_eq!(h.r(CLOCK_CONTROL) >> 24, 0, "self-clearing");
+        assert_eq!(h.r(PRESENT_STATE) & PS_DAT_INHIBIT, 0);
+        h.due();
+        assert_eq!(h.take_status() & INT_BUF_RD_READY, 0, "nothing arrives after the reset");
+        let mut empty = Emmc2::new(None, IrqLine::new());
+        empty.write(AT, INT_ENABLE, 4, u32::MAX as u64);
+        empty.write(AT, TRANSFER_MODE_COMMAND, 4, ((8 << 8 | R1) << 16) as u64);
+        assert_eq!(empty.read(AT, INT_STATUS, 4) as u32, INT_ERROR | ERR_CMD_TIMEOUT);
+        assert_eq!(empty.read(AT, PRESENT_STATE, 4) as u32 & PS_CARD, 0);
+    }
+
+    #[test]
+    fn narrow_accesses_merge_into_the_registers() {
+        let mut h = Host::new(1024, false);
+        h.e.write(AT, BLOCK_SIZE_COUNT, 2, 512);
+        h.e.write(AT, BLOCK_SIZE_COUNT + 2, 2, 7);
+        assert_eq!(h.r(BLOCK_SIZE_COUNT), 512 | (7 << 16));
+        assert_eq!(h.e.read(AT, SLOT_INT_VERSION + 2, 2), 2);
+        h.e.write(AT, ARGUMENT + 1, 1, 0xab);
+        assert_eq!(h.r(ARGUMENT), 0xab00);
+        // A 16-bit write of TRANSFER_MODE alone issues nothing; COMMAND's does.
+        h.e.write(AT, TRANSFER_MODE_COMMAND, 2, 0);
+        assert_eq!(h.r(INT_STATUS), 0);
+        h.e.write(AT, TRANSFER_MODE_COMMAND + 2, 2, 0);
+        assert_eq!(h.r(INT_STATUS), INT_CMD_COMPLETE, "CMD0 issued");
     }
 }
