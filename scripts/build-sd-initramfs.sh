@@ -27,7 +27,7 @@ ver=$(basename "$image")
 ver=${ver#Image-}
 # The file name carries the layout version (bump it when /init or the module list changes)
 # and the kernel version the modules were taken from.
-out="$cache/initramfs-sd-v1-$ver.cpio"
+out="$cache/initramfs-sd-v3-$ver.cpio"
 if [ -s "$out" ]; then echo "$out"; exit 0; fi
 
 # The modules asked for, in the order they should load when dependencies allow. ext4 and
@@ -162,6 +162,7 @@ rate() {
 timed_dd() {
   label=$1 bytes=$2
   shift 2
+  echo "SDTEST: begin $label"
   t0=$(now)
   if ! dd "$@" > /tmp/dd.log 2>&1; then
     cat /tmp/dd.log

@@ -13,7 +13,8 @@ file system holds big.bin, 64 MiB of deterministic pseudo-random bytes (SHAKE-25
 mode), so the host knows its sha256. Then:
   a. --sd card.img, sdtest=rw: exit 0; the guest's sha256 of big.bin right; it wrote
      /written.txt and a 16 MiB /zero16 (fsync) and read both back from a fresh mount; no
-     Oops/BUG/WARNING/panic; on the host e2fsck -fn is clean and debugfs finds both files.
+     Oops/BUG/WARNING/panic and no MMC or I/O error messages (every run); on the host e2fsck
+     -fn is clean and debugfs finds both files.
   b. --sd card.img --snapshot, sdtest=rw: the same guest checks, and the image is
      byte-identical afterwards.
   c. --sd card.img,readonly, sdtest=ro: the block device is read-only, ext4 is mounted ro,
@@ -48,6 +49,9 @@ ZERO16_SHA = hashlib.sha256(bytes(16 * MIB)).hexdigest()
 WRITTEN = "bramble sd card write test: written by the guest"
 APPEND = "console=ttyAMA0 panic=-1"
 BAD_KERNEL = re.compile(r"Oops|BUG:|WARNING:|Kernel panic")
+# The MMC core's and the block layer's complaints (a command or data error, a timeout, an I/O
+# error), anywhere in the run, the shutdown at poweroff included.
+MMC_ERRORS = re.compile(r"^.*(?:mmc\d+: .*(?:error|timeout|Timeout|Reset)|mmcblk\d+.*(?:error|timed out)|I/O error).*$", re.M)
 
 
 def tool(name):
@@ -181,6 +185,8 @@ class Bramble:
         self.t0 = time.time()
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.out, self.err = [], []
+        # (host seconds since launch, line) of every console line, for host-side rates.
+        self.stamps = []
         self.timed_out = False
         self.readers = [threading.Thread(target=self._read, args=(s, l), daemon=True)
                         for s, l in ((self.p.stdout, self.out), (self.p.stderr, self.err))]
@@ -191,7 +197,10 @@ class Bramble:
 
     def _read(self, stream, lines):
         for raw in stream:
-            lines.append(raw.decode(errors="replace"))
+            line = raw.decode(errors="replace")
+            lines.append(line)
+            if lines is self.out:
+                self.stamps.append((time.time() - self.t0, line))
 
     def _kill(self):
         self.timed_out = True
@@ -251,6 +260,8 @@ def guest_checks(out, code, big_sha):
          "; ".join(re.findall(r"SDTEST: FAIL.*", out)) or "no 'SDTEST: done'"),
         ("no Oops/BUG/WARNING/panic", not BAD_KERNEL.search(out),
          (BAD_KERNEL.search(out) or [""])[0]),
+        ("no MMC or I/O errors logged", not MMC_ERRORS.search(out),
+         "; ".join(m.strip() for m in MMC_ERRORS.findall(out)[:3])),
     ]
 
 
@@ -262,9 +273,28 @@ def rw_guest_checks(out):
     ]
 
 
-def show_run(label, out, err, code, secs, failed_before, report):
+def host_rates(stamps):
+    """Host wall time of each timed guest dd: from its `SDTEST: begin LABEL` line to its
+    `SDTEST: LABEL BYTES bytes ...` line, as the console pipe delivered them."""
+    begun, rates = {}, []
+    for t, line in stamps:
+        m = re.match(r"SDTEST: begin (\w+)", line)
+        if m:
+            begun[m.group(1)] = t
+            continue
+        m = re.match(r"SDTEST: (\w+) (\d+) bytes in", line)
+        if m and m.group(1) in begun:
+            dt = max(t - begun.pop(m.group(1)), 1e-6)
+            rates.append(f"{m.group(1)} {int(m.group(2)) >> 20} MiB in {dt:.2f} s host wall time "
+                         f"({int(m.group(2)) / dt / 1e6:.0f} MB/s)")
+    return rates
+
+
+def show_run(label, out, err, code, secs, failed_before, report, stamps=()):
     for line in re.findall(r"^SDTEST: (?:card \d|read \d|write \d|sha256 of).*", out, re.M):
         print(f"    guest: {line.strip()}")
+    for rate in host_rates(stamps):
+        print(f"    host:  {rate}")
     print(f"    bramble {label}: boot to poweroff in {secs:.2f} s host wall time (exit {code})")
     if report.failed > failed_before:
         print("    --- last 40 lines of the console ---")
@@ -327,9 +357,13 @@ def main():
         base = [args.bramble, "run", "--kernel", args.image, "--initrd", args.initrd, "--mem", "1G",
                 "--cpus", str(args.cpus), "--timeout", str(int(args.timeout))]
 
+        stamps = {}
+
         def boot(label, sd, sdtest, snapshot=False):
             cmd = base + ["--append", f"{APPEND} sdtest={sdtest}", "--sd", sd] + (["--snapshot"] if snapshot else [])
-            out, err, code, secs = Bramble(cmd, args.timeout + 30).finish()
+            run = Bramble(cmd, args.timeout + 30)
+            out, err, code, secs = run.finish()
+            stamps[label] = run.stamps
             with open(os.path.join(work, f"{label}.log"), "w") as f:
                 f.write(out)
             return out, err, code, secs
@@ -354,7 +388,7 @@ def main():
         big = view.read("/big.bin")
         report.check("rw: host finds big.bin unchanged",
                      big is not None and hashlib.sha256(big).hexdigest() == big_sha)
-        show_run("sdtest=rw", out, err, code, secs, before, report)
+        show_run("sdtest=rw", out, err, code, secs, before, report, stamps["rw"])
 
         # b. --snapshot: the guest writes, the file stays as it was.
         print("== b. --sd card.img --snapshot, sdtest=rw")
@@ -363,7 +397,7 @@ def main():
         out, err, code, secs = boot("snapshot", card, "rw", snapshot=True)
         checks("snapshot", guest_checks(out, code, big_sha) + rw_guest_checks(out))
         report.check("snapshot: card.img byte-identical afterwards", file_sha(card) == sha_before)
-        show_run("--snapshot sdtest=rw", out, err, code, secs, before, report)
+        show_run("--snapshot sdtest=rw", out, err, code, secs, before, report, stamps["snapshot"])
 
         # c. Write-protected card.
         print("== c. --sd card.img,readonly, sdtest=ro")

@@ -14,6 +14,10 @@ if [ "${BRAMBLE_WITH_QEMU:-1}" = 1 ] && ! command -v qemu-system-aarch64 >/dev/n
   need_apt+=(qemu-system-arm)
 fi
 command -v bc >/dev/null || need_apt+=(bc)
+# The SD card test builds its card image without loop devices: mke2fs -d, debugfs and
+# e2fsck (e2fsprogs), mkfs.vfat for the boot partition (dosfstools).
+command -v mke2fs >/dev/null && command -v debugfs >/dev/null || need_apt+=(e2fsprogs)
+command -v mkfs.vfat >/dev/null || need_apt+=(dosfstools)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null; then
     echo "setup: apt-get not found; install ${need_apt[*]} by hand" >&2

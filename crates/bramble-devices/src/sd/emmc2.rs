@@ -623,17 +623,19 @@ impl Emmc2 {
         let ok = if read {
             let Some(card) = self.card.as_mut() else { return false };
             self.buf.resize(len, 0);
-            if card.read_block(&mut self.buf).is_err() {
-                self.fail(ERR_DATA_TIMEOUT);
-                return false;
-            }
-            match ram.slice_mut(addr, len as u64) {
+            let (got, result) = card.read_blocks(&mut self.buf);
+            let copied = match ram.slice_mut(addr, got as u64) {
                 Some(dst) => {
-                    dst.copy_from_slice(&self.buf);
+                    dst.copy_from_slice(&self.buf[..got]);
                     true
                 }
                 None => false,
+            };
+            if result.is_err() {
+                self.fail(ERR_DATA_TIMEOUT);
+                return false;
             }
+            copied
         } else {
             match ram.slice(addr, len as u64) {
                 Some(src) => {
@@ -702,13 +704,22 @@ impl Emmc2 {
                     None => return,         // an error (raised)
                 },
             };
-            let n = x.block_size.min(len as usize);
-            if n < x.block_size {
+            if (len as usize) < x.block_size {
                 // IMPDEF: a descriptor shorter than a block is not split across
                 // descriptors; it is a length mismatch.
                 self.adma_error(x.desc, 1 << 2);
                 return;
             }
+            // Reads move every whole block the descriptor holds in one go (the card reads
+            // them in one backend access); writes a block at a time.
+            let mut blocks = (len as usize / x.block_size) as u32;
+            if let Some(left) = x.left {
+                blocks = blocks.min(left);
+            }
+            if !x.read || x.block_size != super::card::BLOCK {
+                blocks = 1;
+            }
+            let n = blocks as usize * x.block_size;
             if !self.dma_block(ram, addr, n, x.read, ERR_ADMA) {
                 // ST_TFR: the error came while transferring the buffer.
                 self.r.adma_error = 3;
@@ -718,7 +729,7 @@ impl Emmc2 {
             let rest = len - n as u32;
             x.chunk = (rest > 0).then_some((addr + n as u64, rest));
             if let Some(b) = &mut x.left {
-                *b -= 1;
+                *b -= blocks;
             }
             if x.left == Some(0) {
                 self.finish();
@@ -974,6 +985,24 @@ mod tests {
         assert_eq!(h.r(PRESENT_STATE) & PS_DAT_INHIBIT, 0);
         assert_eq!((h.r(RESPONSE0 + 12) >> 9) & 0xf, 5, "Auto CMD12's R1 (state data) in RESPONSE3");
         assert_eq!(h.e.card.as_ref().unwrap().state(), super::super::card::State::Tran);
+    }
+
+    #[test]
+    fn register_reads_by_dma_bring_their_bytes() {
+        // ACMD51 (SCR, 8 bytes) by ADMA, as Linux reads it.
+        let mut h = Host::new(2048, false);
+        h.bring_up();
+        h.desc32(0x1000, VALID | TRAN | END, 8, 0x5000);
+        h.w(HOST_CONTROL, 2 | (2 << 3) | (1 << 8));
+        h.w(ADMA_ADDRESS, 0x1000);
+        h.w(BLOCK_SIZE_COUNT, 8 | (1 << 16));
+        let rca = 0xb1a3u32;
+        h.cmd(55, rca << 16, R1, 0);
+        assert_eq!(h.cmd(51, 0, R1 | DATA, TM_DMA | TM_READ), INT_CMD_COMPLETE);
+        h.due();
+        assert_eq!(h.take_status(), INT_XFER_COMPLETE);
+        let scr = h.ram.slice(0x5000, 8).unwrap();
+        assert_eq!(scr[1] & 0xf, 5, "SD_BUS_WIDTHS: 1 and 4 bit");
     }
 
     #[test]
