@@ -1,21 +1,36 @@
 #!/usr/bin/env bash
-# Builds the SD card test initramfs into the cache directory: Debian's busybox-static (arm64)
-# plus, from the stock kernel's package (the version scripts/fetch-kernel.sh resolves), the
-# modules that drive the Pi 4's EMMC2 controller (sdhci, sdhci-pltfm, sdhci-iproc; mmc_core and
+# Builds the SD card initramfs into the cache directory: Debian's busybox-static (arm64) plus,
+# from the stock kernel's package (the version scripts/fetch-kernel.sh resolves), the modules
+# that drive the Pi 4's EMMC2 controller (sdhci, sdhci-pltfm, sdhci-iproc; mmc_core and
 # mmc_block are built in) and mount ext4 (crc16, mbcache, crc32c_generic, jbd2, ext4), with
 # whatever they depend on, loaded in dependency order. Its /init mounts proc, sys and devtmpfs,
-# insmods the modules, waits up to 10 s for /dev/mmcblk0p2 and then, by `sdtest=` on the
-# kernel command line:
+# insmods the modules and then, by the kernel command line:
 #   sdtest=rw    mounts p2 (ext4) on /mnt, prints the sha256 of /mnt/big.bin, times a raw
 #                64 MiB read of /dev/mmcblk0, writes /mnt/written.txt and a 16 MiB /mnt/zero16
 #                (fsync, timed), unmounts, reads both back from a fresh mount, powers off;
 #   sdtest=ro    mounts p2 (read-only, as the card is write-protected), checks that writing a
 #                file and writing the raw device both fail, powers off;
-#   sdtest=root  mounts p2 and switch_roots to its /sbin/init (or /bin/sh);
-#   otherwise    a shell on the console.
+#   sdtest=root  switch_roots to the card as for root= below (root= defaults to
+#                /dev/mmcblk0p2, and the mount to rw);
+#   root=DEV     (no sdtest=) switch_roots to DEV, as the kernel would mount it:
+#                  DEV is /dev/NAME, LABEL=label or UUID=uuid (busybox findfs: ext2/3/4, FAT
+#                  ...), PARTUUID=SSSSSSSS-PP (an MBR disk's signature, the little-endian
+#                  32-bit word at byte 440, and the partition number, in hex, as Linux prints
+#                  it; read here with dd and od, as busybox has no blkid), or MAJOR:MINOR;
+#                  ro (the default, as for the kernel) or rw; rootfstype= (default ext4) and
+#                  rootflags=; init= (default /sbin/init, then /etc/init, /bin/init, /bin/sh;
+#                  an init= the root lacks falls back to those, with a warning);
+#                  rootwait polls for DEV for up to 60 s of guest time, rootwait=N for N s,
+#                  and without either for 10 s (the kernel would not wait at all, but the
+#                  card appears only after the modules load, asynchronously); rootdelay=N
+#                  sleeps N s first. /dev, /proc and /sys move to the new root (or are
+#                  unmounted if it has no such directory). If DEV does not appear or does not
+#                  mount, the partitions found (with their PARTUUIDs) are listed and a shell
+#                  starts on the console;
+#   otherwise    waits up to 10 s for /dev/mmcblk0p2 and starts a shell on the console.
 # Every result is a `SDTEST: ...` line (checked by scripts/sd_test.py); a failure prints
-# `SDTEST: FAIL <what>` and powers off. Skips work already done: the modules are cached in
-# $cache/modules-<ver>/. Prints the archive's path.
+# `SDTEST: FAIL <what>` and, in the sdtest= modes, powers off. Skips work already done: the
+# modules are cached in $cache/modules-<ver>/. Prints the archive's path.
 #   BRAMBLE_CACHE (default ~/.cache/bramble) holds the result.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +42,7 @@ ver=$(basename "$image")
 ver=${ver#Image-}
 # The file name carries the layout version (bump it when /init or the module list changes)
 # and the kernel version the modules were taken from.
-out="$cache/initramfs-sd-v3-$ver.cpio"
+out="$cache/initramfs-sd-v4-$ver.cpio"
 if [ -s "$out" ]; then echo "$out"; exit 0; fi
 
 # The modules asked for, in the order they should load when dependencies allow. ext4 and
@@ -113,7 +128,7 @@ done <<< "$order"
   || { echo "build-sd-initramfs: download of busybox-static failed (offline?)" >&2; exit 1; }
 dpkg-deb -x "$work"/busybox-static_*.deb "$work/pkg"
 root="$work/root"
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,mnt}
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,mnt,newroot}
 cp "$work/pkg/bin/busybox" "$root/bin/busybox"
 mkdir -p "$root/lib/modules/$ver"
 while IFS= read -r rel; do
@@ -136,11 +151,28 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 ver=$(uname -r)
-mode=""
+# The command line: sdtest= for the test modes, and the words the kernel would use to mount
+# the root itself (with an initramfs it leaves that to /init, which sees them only here).
+mode="" root="" rootfstype=ext4 rootflags="" access="" init="" wait=10 delay=0
+set -f
 for word in $(cat /proc/cmdline); do
-  case "$word" in sdtest=*) mode=${word#sdtest=} ;; esac
+  case "$word" in
+  --) break ;;
+  sdtest=*) mode=${word#sdtest=} ;;
+  root=*) root=${word#root=} ;;
+  rootfstype=*) rootfstype=${word#rootfstype=} ;;
+  rootflags=*) rootflags=${word#rootflags=} ;;
+  rootwait) wait=60 ;;
+  rootwait=*) wait=${word#rootwait=} ;;
+  rootdelay=*) delay=${word#rootdelay=} ;;
+  ro | rw) access=$word ;;
+  init=*) init=${word#init=} ;;
+  esac
 done
-echo "SDTEST: begin mode=${mode:-shell} kernel $ver"
+set +f
+what=${mode:-shell}
+[ -z "$mode" ] && [ -n "$root" ] && what=switch_root
+echo "SDTEST: begin mode=$what${root:+ root=$root} kernel $ver"
 
 fail() {
   echo "SDTEST: FAIL $*"
@@ -151,6 +183,10 @@ fail() {
 }
 # Seconds since boot (guest time: under bramble's virtual clock, not the host's).
 now() { cut -d' ' -f1 /proc/uptime; }
+# since T0: seconds since T0, two decimals.
+since() { awk -v a="$1" -v z="$(now)" 'BEGIN { printf "%.2f", z - a }'; }
+# later_than T0 SECS: true once more than SECS seconds have passed since T0.
+later_than() { awk -v a="$1" -v z="$(now)" -v s="$2" 'BEGIN { exit !(z - a > s) }'; }
 # rate LABEL BYTES T0 T1
 rate() {
   awk -v l="$1" -v b="$2" -v a="$3" -v z="$4" 'BEGIN {
@@ -170,6 +206,97 @@ timed_dd() {
   fi
   rate "$label" "$bytes" "$t0" "$(now)"
 }
+# card_line T0: the card's size, write protection and identity, and when it appeared (once).
+card_line() {
+  [ -z "${card_shown:-}" ] || return 0
+  card_shown=1
+  echo "SDTEST: card $(cat /sys/block/mmcblk0/size) sectors, ro $(cat /sys/block/mmcblk0/ro)," \
+    "$(cat /sys/block/mmcblk0/device/type 2>/dev/null) $(cat /sys/block/mmcblk0/device/name 2>/dev/null)," \
+    "ready after $(since "$1") s"
+}
+
+# partuuid_of NAME: the PARTUUID Linux gives partition NAME (mmcblk0p2) of an MBR disk: the
+# disk signature (the little-endian word at byte 440) and the partition number, "%08x-%02x"
+# (block/partitions/msdos.c). Nothing for a whole disk, a disk without the 55 aa mark, or a
+# GPT's protective MBR (type ee), whose partitions get the GPT's own GUIDs instead.
+partuuid_of() {
+  local name=$1 disk
+  [ -f "/sys/class/block/$name/partition" ] || return 1
+  disk=$(basename "$(dirname "$(readlink -f "/sys/class/block/$name")")")
+  # The sector as 512 hex bytes: byte i is argument i+1 (od -v: no '*' for repeated lines).
+  set -- $(dd if="/dev/$disk" bs=512 count=1 2>/dev/null | od -An -v -tx1)
+  [ "$#" = 512 ] && [ "${511}${512}" = 55aa ] && [ "${451}" != ee ] || return 1
+  printf '%s-%02x\n' "${444}${443}${442}${441}" "$(cat "/sys/class/block/$name/partition")"
+}
+# resolve SPEC: the block device that root=SPEC names, if it is there now.
+resolve() {
+  local want p
+  case "$1" in
+  /dev/*) [ -b "$1" ] && echo "$1" ;;
+  LABEL=* | UUID=*) findfs "$1" 2>/dev/null ;;
+  PARTUUID=*)
+    want=$(echo "${1#PARTUUID=}" | tr A-F a-f)
+    for p in /sys/class/block/*; do
+      if [ "$(partuuid_of "${p##*/}")" = "$want" ]; then echo "/dev/${p##*/}"; return 0; fi
+    done
+    return 1 ;;
+  *:*)
+    for p in /sys/class/block/*; do
+      if [ "$(cat "$p/dev")" = "$1" ]; then echo "/dev/${p##*/}"; return 0; fi
+    done
+    return 1 ;;
+  *) return 1 ;;
+  esac
+}
+# list_parts: the block devices there are, as the kernel lists them when root= is wrong.
+list_parts() {
+  local p uuid
+  echo "SDTEST: block devices:"
+  for p in /sys/class/block/*; do
+    uuid=$(partuuid_of "${p##*/}")
+    echo "SDTEST:   /dev/${p##*/} $(($(cat "$p/size") / 2048)) MiB${uuid:+ PARTUUID=$uuid}"
+  done
+}
+# boot_root SPEC: waits for the device root=SPEC names, mounts it on /newroot as the command
+# line says, moves /dev, /proc and /sys there and switch_roots to its init. Returns (1) only
+# if something failed, after saying what.
+boot_root() {
+  local spec=$1 dev="" t0 opts chosen candidate d
+  [ "$delay" = 0 ] || sleep "$delay"
+  t0=$(now)
+  until dev=$(resolve "$spec") && [ -n "$dev" ]; do
+    if later_than "$t0" "$wait"; then
+      list_parts
+      fail "root=$spec: no such device after $wait s"
+      return 1
+    fi
+    sleep 0.1 2>/dev/null || sleep 1
+  done
+  [ -e /sys/block/mmcblk0 ] && card_line "$t0"
+  echo "SDTEST: root=$spec is $dev, found after $(since "$t0") s"
+  opts=${access:-ro}${rootflags:+,$rootflags}
+  if ! mount -t "$rootfstype" -o "$opts" "$dev" /newroot; then
+    list_parts
+    fail "mount -t $rootfstype -o $opts $dev /newroot"
+    return 1
+  fi
+  echo "SDTEST: root mounted: $(awk '$2 == "/newroot" { print $1, $3, $4 }' /proc/mounts)"
+  chosen=""
+  for candidate in $init /sbin/init /etc/init /bin/init /bin/sh; do
+    if [ -x "/newroot$candidate" ] || [ -L "/newroot$candidate" ]; then chosen=$candidate; break; fi
+    [ "$candidate" = "$init" ] && echo "SDTEST: warning: init=$init is not on the root; trying /sbin/init, /etc/init, /bin/init, /bin/sh"
+  done
+  if [ -z "$chosen" ]; then
+    fail "no init on $dev (${init:+$init, }/sbin/init, /etc/init, /bin/init, /bin/sh)"
+    umount /newroot
+    return 1
+  fi
+  for d in dev proc sys; do
+    if [ -d "/newroot/$d" ]; then mount --move "/$d" "/newroot/$d"; else umount "/$d"; fi
+  done
+  echo "SDTEST: switch_root to $chosen"
+  exec switch_root /newroot "$chosen"
+}
 
 if [ ! -d "/lib/modules/$ver" ]; then
   fail "modules in this initramfs are for $(ls /lib/modules), the kernel is $ver"
@@ -180,11 +307,18 @@ else
   echo "SDTEST: modules loaded"
 fi
 
+# root= without sdtest=: boot the root it names, waiting for it as boot_root does.
+if [ -z "$mode" ] && [ -n "$root" ]; then
+  boot_root "$root"
+  echo "SDTEST: shell"
+  exec setsid cttyhack sh
+fi
+
 # The card: the controller probes and the card is identified asynchronously, so wait for the
 # partition (bounded: 10 s of guest time).
 t0=$(now)
 while [ ! -b /dev/mmcblk0p2 ]; do
-  if awk -v a="$t0" -v z="$(now)" 'BEGIN { exit !(z - a > 10) }'; then
+  if later_than "$t0" 10; then
     ls /dev/mmcblk* 2>/dev/null
     dmesg | grep -iE 'mmc|sdhci' | tail -20
     fail "no /dev/mmcblk0p2 after 10 s"
@@ -192,11 +326,7 @@ while [ ! -b /dev/mmcblk0p2 ]; do
   fi
   sleep 0.1 2>/dev/null || sleep 1
 done
-if [ -b /dev/mmcblk0p2 ]; then
-  echo "SDTEST: card $(cat /sys/block/mmcblk0/size) sectors, ro $(cat /sys/block/mmcblk0/ro)," \
-    "$(cat /sys/block/mmcblk0/device/type 2>/dev/null) $(cat /sys/block/mmcblk0/device/name 2>/dev/null)," \
-    "ready after $(awk -v a="$t0" -v z="$(now)" 'BEGIN { printf "%.2f", z - a }') s"
-fi
+[ -b /dev/mmcblk0p2 ] && card_line "$t0"
 
 mount_opts() { awk '$2 == "/mnt" { print $4 }' /proc/mounts; }
 WRITTEN="bramble sd card write test: written by the guest"
@@ -246,18 +376,9 @@ ro)
   poweroff -f
   ;;
 root)
-  mount -t ext4 /dev/mmcblk0p2 /mnt || mount -t ext4 -o ro /dev/mmcblk0p2 /mnt || fail "mount /dev/mmcblk0p2"
-  echo "SDTEST: mount $(mount_opts)"
-  init=""
-  for candidate in /sbin/init /bin/sh; do
-    if [ -x "/mnt$candidate" ] || [ -L "/mnt$candidate" ]; then init=$candidate; break; fi
-  done
-  [ -n "$init" ] || fail "no /sbin/init or /bin/sh on the card"
-  for d in dev proc sys; do
-    if [ -d "/mnt/$d" ]; then mount --move "/$d" "/mnt/$d"; else umount "/$d"; fi
-  done
-  echo "SDTEST: switch_root to $init"
-  exec switch_root /mnt "$init"
+  # As root= does, with the card's p2 and a read-write mount as defaults.
+  [ -n "$access" ] || access=rw
+  boot_root "${root:-/dev/mmcblk0p2}"
   ;;
 "") ;;
 *) fail "unknown sdtest=$mode (rw, ro or root)" ;;

@@ -22,9 +22,18 @@ mode), so the host knows its sha256. Then:
   d. bad --sd values (a missing file, a directory, a 0-byte file, 1000 bytes) each exit 2 with
      one line on stderr naming the file; a second bramble on an image a first one has open
      exits 2 naming the lock; the first, at its shell, powers off on `poweroff -f`.
+  e. the card a user boots: scripts/build-sd-card.sh builds one here (128 MiB, with this
+     IMAGE and INITRD); on the host its MBR, boot files (mtools) and ext4 root (e2fsck,
+     debugfs) are checked; then three --snapshot boots switch root to the card's p2 by
+     root=PARTUUID=<signature>-02 rootwait rw, by root=LABEL=bramble-root rootwait ro and by
+     root=/dev/mmcblk0p2 init=/bin/sh. At the card's shell the test types `cat /proc/mounts`
+     and `echo ROOT-OK $(cat /etc/hostname)`: / must be /dev/mmcblk0p2, ext4, rw or ro as
+     asked, the hostname the card's; `poweroff -f` ends each with exit 0, and the image is
+     byte-identical afterwards.
 Prints the guest's read and write throughput (guest time: /proc/uptime, virtual under
 --clock virtual) and bramble's host wall time for each run. Ends with `N passed, M failed`;
-exits 1 on a failure. Needs e2fsprogs (mke2fs, e2fsck, debugfs).
+exits 1 on a failure. Needs e2fsprogs (mke2fs, e2fsck, debugfs), and for e. dosfstools and
+mtools (scripts/setup.sh installs them).
 """
 import argparse
 import hashlib
@@ -133,21 +142,22 @@ def build_card(work, notes):
 
 
 class Ext4View:
-    """The card's ext4 partition for e2fsck and debugfs: `card.img?offset=N` where e2fsprogs
-    understands it (1.43 and later), else a copy of the partition taken now."""
+    """The card's ext4 partition (labelled bramble-root, at `offset`) for e2fsck and debugfs:
+    `card.img?offset=N` where e2fsprogs understands it (1.43 and later), else a copy of the
+    partition taken now."""
 
-    def __init__(self, card, work):
-        self.card, self.work = card, work
-        spec = f"{card}?offset={P2_START}"
+    def __init__(self, card, work, offset=P2_START):
+        self.card, self.work, self.offset = card, work, offset
+        spec = f"{card}?offset={offset}"
         r = subprocess.run([need("debugfs"), "-R", "stats", spec], capture_output=True, text=True)
         self.offset_syntax = r.returncode == 0 and "bramble-root" in r.stdout
 
     def spec(self):
         if self.offset_syntax:
-            return f"{self.card}?offset={P2_START}"
+            return f"{self.card}?offset={self.offset}"
         part = os.path.join(self.work, "p2-copy.img")
         with open(self.card, "rb") as s, open(part, "wb") as d:
-            s.seek(P2_START)
+            s.seek(self.offset)
             shutil.copyfileobj(s, d, MIB)
         return part
 
@@ -217,6 +227,19 @@ class Bramble:
                 return bool(text in "".join(self.out)) if text else bool(self.out)
             time.sleep(0.1)
         return False
+
+    def wait_match(self, pattern, secs):
+        """The first match of regex `pattern` (multiline) in the console output within `secs`
+        seconds, or None."""
+        end = time.time() + secs
+        while True:
+            m = re.search(pattern, "".join(self.out), re.M)
+            if m or time.time() >= end:
+                return m
+            if self.p.poll() is not None:
+                time.sleep(0.2)  # let the reader drain
+                return re.search(pattern, "".join(self.out), re.M)
+            time.sleep(0.1)
 
     def type(self, data):
         try:
@@ -313,6 +336,187 @@ def bad_input(report, base, name, path):
     names = len(lines) == 1 and (path in lines[0] or os.path.basename(path) in lines[0])
     report.check(f"--sd {name}: exit 2, one line on stderr naming the file", code == 2 and names,
                  f"exit {code}, stderr: {' | '.join(lines[:3]) or 'empty'}")
+
+
+def mbr_table(path):
+    """The disk signature (as Linux prints it in a PARTUUID: 8 hex digits) and the primary
+    partitions (type, start byte, length in bytes) of an MBR image, or None if there is no
+    55 aa mark."""
+    with open(path, "rb") as f:
+        sector = f.read(512)
+    if len(sector) < 512 or sector[510:] != b"\x55\xaa":
+        return None
+    parts = []
+    for i in range(4):
+        _, ptype, start, count = struct.unpack_from("<B3xB3xII", sector, 446 + 16 * i)
+        if ptype:
+            parts.append((ptype, start * 512, count * 512))
+    return f"{struct.unpack_from('<I', sector, 440)[0]:08x}", parts
+
+
+def fat_file(card, offset, name):
+    """A file's bytes from the FAT file system at `offset` in the image (mtools), or None."""
+    r = subprocess.run([tool("mcopy"), "-n", "-i", f"{card}@@{offset}", f"::/{name}", "-"], capture_output=True,
+                       env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+    return r.stdout if r.returncode == 0 else None
+
+
+def firmware_boot(report, args, work):
+    """f. `bramble run --sd card.img` with no --kernel boots what config.txt names."""
+    card = os.path.join(work, "boot-card.img")
+    if not os.path.isfile(card):
+        report.check("firmware boot: the card from e exists", False)
+        return
+    cmd = [args.bramble, "run", "--sd", card, "--snapshot", "--cpus", str(args.cpus), "--timeout", str(int(args.timeout))]
+    run = Bramble(cmd, args.timeout + 30)
+    up = run.wait_for("bramble card root: up", args.timeout)
+    mounts = None
+    if up:
+        time.sleep(1)
+        run.type(b"cat /proc/mounts\n")
+        mounts = run.wait_match(r"^(\S+) / (\S+) (\w+)", 60)
+        run.type(b"poweroff -f\n")
+    else:
+        run._kill()
+    out, err, code, secs = run.finish()
+    with open(os.path.join(work, "firmware.log"), "w") as f:
+        f.write(out)
+    report.check("firmware boot: the kernel command line is the card's cmdline.txt",
+                 re.search(r"Kernel command line: console=ttyAMA0 root=PARTUUID=\S+-02 rootwait rw\r?$", out, re.M) is not None)
+    report.check("firmware boot: config.txt's initramfs8 ran and switched to the card's root", up)
+    got = " ".join(mounts.groups()) if mounts else "no / line"
+    report.check("firmware boot: / is /dev/mmcblk0p2, ext4, rw", got == "/dev/mmcblk0p2 ext4 rw", got)
+    report.check("firmware boot: exit 0", code == 0, f"exit {code}")
+    print(f"    bramble --sd (no --kernel): boot to poweroff in {secs:.2f} s host wall time (exit {code})")
+    # Cards the firmware cannot boot: one line naming the card, exit 2.
+    blank = os.path.join(work, "blank.img")
+    with open(blank, "wb") as f:
+        f.truncate(MIB)
+    nokernel = os.path.join(work, "nokernel.img")
+    shutil.copy(card, nokernel)
+    cases = [("a card without a FAT boot partition", blank, "no FAT boot partition")]
+    if tool("mdel"):
+        p1 = (mbr_table(nokernel) or ("", [(0, MIB, 0)]))[1][0][1]
+        subprocess.run(["mdel", "-i", f"{nokernel}@@{p1}", "::/kernel8.img"], env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+        cases.append(("a boot partition without kernel8.img", nokernel, "has no kernel8.img"))
+    for what, img, needle in cases:
+        p = subprocess.run([args.bramble, "run", "--sd", img, "--snapshot"], capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL, timeout=60)
+        lines = p.stderr.strip().splitlines()
+        report.check(f"firmware boot of {what}: exit 2, one line naming the card",
+                     p.returncode == 2 and len(lines) == 1 and img in lines[0] and needle in lines[0],
+                     f"exit {p.returncode}: {p.stderr.strip()[:200]}")
+
+
+def bootable_card(report, args, base, work):
+    """e. The card scripts/build-sd-card.sh builds, booted to its own root three ways."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    card = os.path.join(work, "boot-card.img")
+    t0 = time.time()
+    r = subprocess.run([os.path.join(here, "build-sd-card.sh"), card, "--size", "128", "--kernel", args.image,
+                        "--initrd", args.initrd, "--bramble", args.bramble], capture_output=True, text=True)
+    built = r.returncode == 0 and r.stdout.strip().splitlines()[-1:] == [card] and os.path.isfile(card)
+    if not report.check("build-sd-card.sh: exit 0, the image's path on stdout", built,
+                        f"exit {r.returncode}: {' | '.join(r.stderr.strip().splitlines()[-3:])}"):
+        return
+    print(f"  card image built in {time.time() - t0:.1f} s")
+    m = re.search(r'^\s*(\S+) run --kernel (\S+) --initrd (\S+) --sd (\S+) --append "([^"]*)"$', r.stderr, re.M)
+    def same(a, b):
+        return os.path.exists(a) and os.path.samefile(a, b)
+    report.check("build-sd-card.sh: prints the bramble command that boots it", m is not None
+                 and same(m.group(2), args.image) and same(m.group(3), args.initrd) and m.group(4) == card, r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "nothing on stderr")
+    append = m.group(5) if m else ""
+
+    # The host's view: the MBR, the boot files, the root file system.
+    table = mbr_table(card)
+    sig, parts = table if table else ("", [])
+    layout_ok = [p[0] for p in parts] == [0x0C, 0x83] and parts[0][1] == MIB and parts[1][1] + parts[1][2] == 128 * MIB
+    if not report.check("card: MBR with p1 FAT32 LBA (0c) at 1 MiB and p2 Linux (83) to the end", layout_ok,
+                        f"signature {sig}, partitions {[(hex(t), s, n) for t, s, n in parts]}"):
+        return
+    partuuid = f"{sig}-02"
+    cmdline = f"console=ttyAMA0 root=PARTUUID={partuuid} rootwait rw"
+    report.check(f"card: --append printed is `{cmdline}`", append == cmdline, f"printed `{append}`")
+    if tool("mcopy"):
+        p1 = parts[0][1]
+        cmdline_txt = fat_file(card, p1, "cmdline.txt")
+        report.check("card: p1's cmdline.txt is that command line", cmdline_txt == (cmdline + "\n").encode(),
+                     f"{cmdline_txt!r}")
+        config = (fat_file(card, p1, "config.txt") or b"").decode(errors="replace").splitlines()
+        wanted = ["arm_64bit=1", "kernel=kernel8.img", "initramfs initramfs8 followkernel",
+                  "device_tree=bcm2711-bramble.dtb", "enable_uart=1"]
+        report.check("card: p1's config.txt sets " + ", ".join(wanted), all(w in config for w in wanted),
+                     f"missing {[w for w in wanted if w not in config]}")
+        dtb = subprocess.run([args.bramble, "dtb", "--cpus", "4"], capture_output=True).stdout
+        same = []
+        for name, want in (("kernel8.img", open(args.image, "rb").read()), ("initramfs8", open(args.initrd, "rb").read()),
+                           ("bcm2711-bramble.dtb", dtb)):
+            same.append((name, fat_file(card, p1, name) == want))
+        report.check("card: p1's kernel8.img, initramfs8 and bcm2711-bramble.dtb are the Image, the initramfs and "
+                     "`bramble dtb --cpus 4`", all(ok for _, ok in same), f"differ: {[n for n, ok in same if not ok]}")
+    else:
+        print("  note: mtools not installed: the boot partition's files are not checked")
+    view = Ext4View(card, work, offset=parts[1][1])
+    rc, text = view.fsck()
+    stats = subprocess.run([need("debugfs"), "-R", "stats", view.spec()], capture_output=True, text=True).stdout
+    labelled = re.search(r"^Filesystem volume name:\s+bramble-root$", stats, re.M) is not None
+    report.check("card: p2 is ext4 labelled bramble-root, e2fsck -fn clean", labelled and rc == 0,
+                 f"label {'right' if labelled else 'wrong'}; " + (text.splitlines()[-1] if text else ""))
+    init = view.read("/sbin/init") or b""
+    report.check("card: p2 has /sbin/init (a shell script), /bin/busybox and /etc/hostname",
+                 init.startswith(b"#!/bin/sh") and view.read("/bin/busybox") is not None
+                 and view.read("/etc/hostname") == b"bramble\n")
+
+    # The boots: each one types at the card's shell and powers off.
+    sha_before = file_sha(card)
+    runs = (
+        ("partuuid", f"root=PARTUUID={partuuid} rootwait rw", "rw", "/sbin/init"),
+        ("label", "root=LABEL=bramble-root rootwait ro", "ro", "/sbin/init"),
+        ("init=", "root=/dev/mmcblk0p2 init=/bin/sh", "ro", "/bin/sh"),
+    )
+    for label, root_args, access, init in runs:
+        spec = root_args.split()[0][len("root="):]
+        print(f"== e. --sd boot-card.img --snapshot, {root_args}")
+        before = report.failed
+        cmd = base + ["--append", f"{APPEND} {root_args}", "--sd", card, "--snapshot"]
+        run = Bramble(cmd, args.timeout + 30)
+        # The card's init says it is up; with init=/bin/sh the initramfs's last word is all.
+        ready = "bramble card root: up" if init == "/sbin/init" else f"SDTEST: switch_root to {init}"
+        at_shell = run.wait_for(ready, args.timeout)
+        mounts = hostname = None
+        if at_shell:
+            time.sleep(1)
+            run.type(b"cat /proc/mounts\n")
+            mounts = run.wait_match(r"^(\S+) / (\S+) (\w+)", 60)
+            run.type(b"echo ROOT-OK $(cat /etc/hostname)\n")
+            hostname = run.wait_match(r"^ROOT-OK (\S*)", 60)
+            run.type(b"poweroff -f\n")
+            run.timer.cancel()
+            run.timer = threading.Timer(60, run._kill)
+            run.timer.start()
+        else:
+            run._kill()
+        out, err, code, secs = run.finish()
+        with open(os.path.join(work, f"card-{label.rstrip('=')}.log"), "w") as f:
+            f.write(out)
+        report.check(f"{label}: the initramfs found root={spec} as /dev/mmcblk0p2",
+                     re.search(rf"^SDTEST: root={re.escape(spec)} is /dev/mmcblk0p2\b", out, re.M) is not None)
+        card_init = "bramble card root: up" in out
+        report.check(f"{label}: switch_root to {init}" + (" (not the card's /sbin/init)" if init != "/sbin/init" else "")
+                     + ", and its shell reached", at_shell and f"SDTEST: switch_root to {init}\n" in out.replace("\r", "")
+                     and card_init == (init == "/sbin/init"), f"waited for {ready!r}: {'seen' if at_shell else 'not seen'}"
+                     + (", the card's init ran" if card_init and init != "/sbin/init" else ""))
+        got = " ".join(mounts.groups()) if mounts else "no / line"
+        report.check(f"{label}: / is /dev/mmcblk0p2, ext4, {access}", got == f"/dev/mmcblk0p2 ext4 {access}", got)
+        report.check(f"{label}: `echo ROOT-OK $(cat /etc/hostname)` says ROOT-OK bramble",
+                     hostname is not None and hostname.group(1) == "bramble", hostname.group(0) if hostname else "")
+        report.check(f"{label}: exit code 0 (poweroff -f at the card's shell)", code == 0, f"exit {code}")
+        report.check(f"{label}: no SDTEST: FAIL, Oops/BUG/WARNING/panic, MMC or I/O errors",
+                     "SDTEST: FAIL" not in out and not BAD_KERNEL.search(out) and not MMC_ERRORS.search(out),
+                     "; ".join(re.findall(r"SDTEST: FAIL.*|Oops.*|BUG:.*|WARNING:.*|Kernel panic.*", out)[:2]
+                               + [m.strip() for m in MMC_ERRORS.findall(out)[:2]]))
+        show_run(root_args, out, err, code, secs, before, report)
+    report.check("card: boot-card.img byte-identical after the --snapshot boots", file_sha(card) == sha_before)
 
 
 def main():
@@ -459,6 +663,14 @@ def main():
         with open(os.path.join(work, "lock.log"), "w") as f:
             f.write(out)
         show_run("shell (lock holder)", out, err, code, secs, before, report)
+
+        # e. The card a user boots, to its own root.
+        print("== e. boot to the card's root (scripts/build-sd-card.sh)")
+        bootable_card(report, args, base, work)
+
+        # f. The Pi firmware's way: no --kernel, everything from the card's boot partition.
+        print("== f. bramble run --sd boot-card.img without --kernel (config.txt, cmdline.txt, kernel8.img)")
+        firmware_boot(report, args, work)
     finally:
         if args.keep:
             print(f"kept {work} (card.img and the console logs)")

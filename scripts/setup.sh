@@ -14,10 +14,12 @@ if [ "${BRAMBLE_WITH_QEMU:-1}" = 1 ] && ! command -v qemu-system-aarch64 >/dev/n
   need_apt+=(qemu-system-arm)
 fi
 command -v bc >/dev/null || need_apt+=(bc)
-# The SD card test builds its card image without loop devices: mke2fs -d, debugfs and
-# e2fsck (e2fsprogs), mkfs.vfat for the boot partition (dosfstools).
+# The SD card test and scripts/build-sd-card.sh build card images without loop devices:
+# mke2fs -d, debugfs and e2fsck (e2fsprogs), mkfs.vfat for the boot partition (dosfstools)
+# and mcopy to put files in it without mounting it (mtools).
 command -v mke2fs >/dev/null && command -v debugfs >/dev/null || need_apt+=(e2fsprogs)
 command -v mkfs.vfat >/dev/null || need_apt+=(dosfstools)
+command -v mcopy >/dev/null || need_apt+=(mtools)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null; then
     echo "setup: apt-get not found; install ${need_apt[*]} by hand" >&2

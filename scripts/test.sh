@@ -32,7 +32,7 @@ echo "== boot it with the busybox initramfs on 4 cores: the guest runs a script 
 python3 scripts/boot_test.py "$kernel" "$(scripts/build-initramfs.sh)" --timeout 600 --qemu --cpus 4
 python3 scripts/boot_test.py "$kernel" "$(scripts/build-initramfs.sh)" --timeout 600 --cpus 1
 
-echo "== the SD card: Debian's sdhci-iproc and ext4 modules on a card image built here (read, write, --snapshot, readonly, bad images, the lock)"
+echo "== the SD card: Debian's sdhci-iproc and ext4 modules on a card image built here (read, write, --snapshot, readonly, bad images, the lock), and a card from build-sd-card.sh booted to its own root"
 python3 scripts/sd_test.py "$kernel" "$(scripts/build-sd-initramfs.sh)" --timeout 300
 
 echo "== determinism: 10 four-core boots under --clock virtual give byte-identical output and counts (per core too); --no-jit and --no-translate agree"

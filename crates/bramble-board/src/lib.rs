@@ -4,6 +4,7 @@
 pub mod disk;
 pub mod fdt;
 pub mod fdt_parse;
+pub mod firmware;
 pub mod loader;
 pub mod machine;
 pub mod memmap;

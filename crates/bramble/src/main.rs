@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Boot a kernel or bare-metal image on the rpi4b board.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Write the device tree blob the board gives a Linux kernel.
     Dtb(DtbArgs),
 }
@@ -64,12 +64,16 @@ enum ClockArg {
 #[derive(Debug, clap::Args)]
 struct RunArgs {
     /// Image to boot: an ELF, a Linux arm64 Image, or a raw binary (see --load-addr).
-    #[arg(long, value_name = "FILE")]
-    kernel: PathBuf,
+    /// Without it, bramble boots the --sd card as the Pi firmware does: config.txt,
+    /// cmdline.txt and the kernel, initramfs and device tree they name, from the card's
+    /// FAT boot partition.
+    #[arg(long, value_name = "FILE", required_unless_present = "sd")]
+    kernel: Option<PathBuf>,
 
-    /// Guest RAM, e.g. 512M, 1G, 4G (a bare number is MiB, as in QEMU).
-    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = size::parse_mem)]
-    mem: u64,
+    /// Guest RAM, e.g. 512M, 1G, 4G (a bare number is MiB, as in QEMU) [default: 1G, or
+    /// config.txt's total_mem when booting a card].
+    #[arg(long, value_name = "SIZE", value_parser = size::parse_mem)]
+    mem: Option<u64>,
 
     /// Enable Arm semihosting (HLT #0xF000): console output and exit codes.
     #[arg(long)]
@@ -215,7 +219,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
         Command::Dtb(args) => dtb(args),
     }
 }
@@ -303,10 +307,64 @@ fn dtb(args: DtbArgs) -> ExitCode {
     }
 }
 
-fn run(args: RunArgs) -> ExitCode {
+/// The files a card's boot partition names, written to a private directory for the
+/// loader; removed when this goes out of scope.
+struct BootDir(PathBuf);
+
+impl Drop for BootDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Pi firmware boot: fills in what --kernel, --initrd, --dtb, --append and --mem would
+/// have said from the card's boot partition (command-line options win).
+fn firmware_boot(args: &mut RunArgs, card: &std::path::Path) -> Result<BootDir, String> {
+    let boot = bramble_board::firmware::read_boot_files(card).map_err(|e| e.to_string())?;
+    let dir = BootDir(std::env::temp_dir().join(format!("bramble-boot-{}", std::process::id())));
+    std::fs::create_dir_all(&dir.0).map_err(|e| format!("{}: {e}", dir.0.display()))?;
+    let put = |name: &str, bytes: &[u8]| -> Result<PathBuf, String> {
+        let p = dir.0.join(name);
+        std::fs::write(&p, bytes).map_err(|e| format!("{}: {e}", p.display()))?;
+        Ok(p)
+    };
+    let leaf = boot.kernel_name.rsplit('/').next().unwrap_or("kernel8.img").to_string();
+    args.kernel = Some(put(&leaf, &boot.kernel)?);
+    if let (None, Some(initrd)) = (&args.initrd, &boot.initrd) {
+        args.initrd = Some(put("initramfs", initrd)?);
+    }
+    if let (None, Some(dtb)) = (&args.dtb, &boot.dtb) {
+        args.dtb = Some(put("device-tree.dtb", dtb)?);
+    }
+    if args.append.is_none() {
+        args.append = boot.cmdline.clone();
+    }
+    if args.mem.is_none() {
+        args.mem = boot.mem;
+    }
+    log::info!("booting {} from the card's boot partition", boot.kernel_name);
+    Ok(dir)
+}
+
+fn run(mut args: RunArgs) -> ExitCode {
+    // No --kernel: the card's boot partition says what to boot.
+    let _boot_dir = match (&args.kernel, args.sd.as_deref().map(|s| sd_image(s, false).path)) {
+        (None, Some(card)) => match firmware_boot(&mut args, &card) {
+            Ok(dir) => Some(dir),
+            Err(e) => {
+                eprintln!("bramble: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+        _ => None,
+    };
+    let Some(kernel) = args.kernel.clone() else {
+        eprintln!("bramble: --kernel FILE is needed (or --sd with a bootable card)");
+        return ExitCode::from(EXIT_USAGE);
+    };
     let cfg = Config {
-        kernel: args.kernel,
-        mem: args.mem,
+        kernel,
+        mem: args.mem.unwrap_or(1 << 30),
         load_addr: args.load_addr,
         boot_el: args.boot_el,
         append: args.append.clone(),
