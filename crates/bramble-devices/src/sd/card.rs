@@ -399,25 +399,14 @@ impl SdCard {
                 self.state = State::Tran;
                 Ok(())
             }
-            Transfer::Read { lba, left } => {
-                let (at, end) = (*lba * BLOCK as u64, self.capacity);
-                if at + buf.len() as u64 > end {
+            Transfer::Read { lba, .. } => {
+                let at = *lba * BLOCK as u64;
+                if at + buf.len() as u64 > self.capacity {
                     self.status |= OUT_OF_RANGE;
                     self.transfer = Transfer::None;
                     return Err(DataError::OutOfRange);
                 }
-                *lba += 1;
-                let done = match left {
-                    Some(n) => {
-                        *n = n.saturating_sub(1);
-                        *n == 0
-                    }
-                    None => false,
-                };
-                if done {
-                    self.transfer = Transfer::None;
-                    self.state = State::Tran;
-                }
+                self.advance(1);
                 self.backend.read_at(at, buf).map_err(|e| self.backend_error(e))
             }
             _ => Err(DataError::NoTransfer),
@@ -454,16 +443,7 @@ impl SdCard {
             }
             return (done, Ok(()));
         }
-        if let Transfer::Read { lba, left } = &mut self.transfer {
-            *lba += n;
-            if let Some(l) = left {
-                *l -= n as u32;
-                if *l == 0 {
-                    self.transfer = Transfer::None;
-                    self.state = State::Tran;
-                }
-            }
-        }
+        self.advance(n);
         let len = n as usize * BLOCK;
         match self.backend.read_at(at, &mut buf[..len]) {
             Ok(()) => (len, Ok(())),
@@ -473,7 +453,7 @@ impl SdCard {
 
     /// Takes the next data block from `buf` (512 bytes onto the card).
     pub fn write_block(&mut self, buf: &[u8]) -> Result<(), DataError> {
-        let Transfer::Write { lba, left } = &mut self.transfer else { return Err(DataError::NoTransfer) };
+        let Transfer::Write { lba, .. } = &self.transfer else { return Err(DataError::NoTransfer) };
         let at = *lba * BLOCK as u64;
         if at + buf.len() as u64 > self.capacity {
             self.status |= OUT_OF_RANGE;
@@ -485,21 +465,32 @@ impl SdCard {
             self.transfer = Transfer::None;
             return Err(DataError::WriteProtected);
         }
-        *lba += 1;
-        let done = match left {
-            Some(n) => {
-                *n = n.saturating_sub(1);
-                *n == 0
+        self.advance(1);
+        self.backend.write_at(at, buf).map_err(|e| self.backend_error(e))?;
+        self.written = self.written.wrapping_add(1);
+        Ok(())
+    }
+
+    /// Moves a block transfer on by `n` blocks; after its last block the card is back in
+    /// tran.
+    fn advance(&mut self, n: u64) {
+        let done = match &mut self.transfer {
+            Transfer::Read { lba, left } | Transfer::Write { lba, left } => {
+                *lba += n;
+                match left {
+                    Some(l) => {
+                        *l = l.saturating_sub(n as u32);
+                        *l == 0
+                    }
+                    None => false,
+                }
             }
-            None => false,
+            _ => false,
         };
         if done {
             self.transfer = Transfer::None;
             self.state = State::Tran;
         }
-        self.backend.write_at(at, buf).map_err(|e| self.backend_error(e))?;
-        self.written = self.written.wrapping_add(1);
-        Ok(())
     }
 
     fn backend_error(&mut self, e: std::io::Error) -> DataError {
