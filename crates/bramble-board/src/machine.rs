@@ -589,12 +589,18 @@ impl Machine {
     }
 
     fn ns_at(&self, cycles: u64) -> u64 {
-        (cycles as u128 * 1_000_000_000 / self.cpu_hz() as u128) as u64
+        match cycles.checked_mul(1_000_000_000) {
+            Some(p) => p / self.cpu_hz(),
+            None => (cycles as u128 * 1_000_000_000 / self.cpu_hz() as u128) as u64,
+        }
     }
 
     /// The first cycle at or after virtual time `ns`.
     fn cycles_at(&self, ns: u64) -> u64 {
-        (ns as u128 * self.cpu_hz() as u128).div_ceil(1_000_000_000).min(u64::MAX as u128) as u64
+        match ns.checked_mul(self.cpu_hz()) {
+            Some(p) => p.div_ceil(1_000_000_000),
+            None => (ns as u128 * self.cpu_hz() as u128).div_ceil(1_000_000_000).min(u64::MAX as u128) as u64,
+        }
     }
 
     /// Starts parked cores whose spin-table slot names an entry point, as the Pi's

@@ -659,7 +659,10 @@ impl Cpu {
 
     /// Virtual time in nanoseconds, as devices see it.
     pub fn now_ns(&self) -> u64 {
-        (self.cycles as u128 * 1_000_000_000 / self.timer.cpu_hz as u128) as u64
+        match self.cycles.checked_mul(1_000_000_000) {
+            Some(p) => p / self.timer.cpu_hz,
+            None => (self.cycles as u128 * 1_000_000_000 / self.timer.cpu_hz as u128) as u64,
+        }
     }
 
     /// Sets the interrupt controller's IRQ and FIQ outputs to this PE.

@@ -24,15 +24,24 @@ const CTL_ENABLE: u64 = 1 << 0;
 const CTL_IMASK: u64 = 1 << 1;
 const CTL_ISTATUS: u64 = 1 << 2;
 
-/// The physical count at virtual time `cycles` of a `cpu_hz` core.
+/// The physical count at virtual time `cycles` of a `cpu_hz` core. The board asks for
+/// timer levels and deadlines of every core at every turn, so the common case (the
+/// product fits in 64 bits: the first few minutes of virtual time) avoids a 128-bit
+/// division; both paths give the same exact result.
 #[inline]
 pub fn count_at(cycles: u64, cpu_hz: u64) -> u64 {
-    (cycles as u128 * CNTFRQ_HZ as u128 / cpu_hz.max(1) as u128) as u64
+    match cycles.checked_mul(CNTFRQ_HZ) {
+        Some(p) => p / cpu_hz.max(1),
+        None => (cycles as u128 * CNTFRQ_HZ as u128 / cpu_hz.max(1) as u128) as u64,
+    }
 }
 
 /// The first virtual time at which the physical count reaches `count`.
 fn cycles_for(count: u64, cpu_hz: u64) -> u128 {
-    (count as u128 * cpu_hz as u128).div_ceil(CNTFRQ_HZ as u128)
+    match count.checked_mul(cpu_hz) {
+        Some(p) => p.div_ceil(CNTFRQ_HZ) as u128,
+        None => (count as u128 * cpu_hz as u128).div_ceil(CNTFRQ_HZ as u128),
+    }
 }
 
 /// One timer's registers.
@@ -176,6 +185,19 @@ mod tests {
         assert_eq!(count_at(28, CPU_HZ), 1);
         // --cpu-mhz 54: one instruction per tick.
         assert_eq!(count_at(1000, 54_000_000), 1000);
+    }
+
+    #[test]
+    fn the_64_bit_fast_path_agrees_with_128_bit_arithmetic() {
+        let slow_count = |c: u64, hz: u64| (c as u128 * CNTFRQ_HZ as u128 / hz as u128) as u64;
+        let slow_cycles = |n: u64, hz: u64| (n as u128 * hz as u128).div_ceil(CNTFRQ_HZ as u128);
+        for hz in [CPU_HZ, 54_000_000, 1_000_000, 100_000_000_000] {
+            for v in [0, 1, 27, 28, 12345678901, u64::MAX / CNTFRQ_HZ, u64::MAX / CNTFRQ_HZ + 1, u64::MAX / 3, u64::MAX]
+            {
+                assert_eq!(count_at(v, hz), slow_count(v, hz), "count_at({v}, {hz})");
+                assert_eq!(cycles_for(v, hz), slow_cycles(v, hz), "cycles_for({v}, {hz})");
+            }
+        }
     }
 
     #[test]
