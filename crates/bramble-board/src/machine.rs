@@ -388,6 +388,7 @@ impl Machine {
             cpu.set_semihosting(cfg.semihosting);
             cpu.set_firmware_calls(hvc, smc);
             cpu.set_stop_on_device_access(true);
+            cpu.set_broadcasting(cfg.cpus > 1);
             let state = match n {
                 0 => CoreState::Running,
                 _ if boot_el == 3 => CoreState::Parked,
@@ -657,13 +658,15 @@ impl Machine {
         if !self.cores[i].cpu.has_broadcasts() {
             return;
         }
-        for b in self.cores[i].cpu.take_broadcasts() {
+        let list = self.cores[i].cpu.take_broadcasts();
+        for &b in &list {
             for (j, other) in self.cores.iter_mut().enumerate() {
                 if j != i {
                     other.cpu.receive(b);
                 }
             }
         }
+        self.cores[i].cpu.recycle_broadcasts(list);
     }
 
     /// Host clock: keeps virtual time with the host time elapsed since `start`. A guest

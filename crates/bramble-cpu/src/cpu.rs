@@ -249,6 +249,8 @@ pub struct Cpu {
     pub(crate) event_register: bool,
     /// Broadcast operations since the board last collected them.
     pub(crate) broadcasts: Vec<Broadcast>,
+    /// Whether broadcasts are recorded at all (not on a machine of one core).
+    pub(crate) broadcasting: bool,
     /// The highest virtual time (cycles) any core has read the system counter at: a read
     /// never returns less, so the counter never goes backwards from one core to the next
     /// although cores take turns in quanta (the board carries it from core to core).
@@ -331,6 +333,7 @@ impl Cpu {
             monitor_pa: 0,
             event_register: false,
             broadcasts: Vec::new(),
+            broadcasting: true,
             counter_floor: 0,
             semihosting: false,
             emulate_hvc: false,
@@ -590,6 +593,29 @@ impl Cpu {
     /// The broadcasts this core made since the last call (TLBI ... IS, SEV).
     pub fn take_broadcasts(&mut self) -> Vec<Broadcast> {
         std::mem::take(&mut self.broadcasts)
+    }
+
+    /// Hands back the list [`Cpu::take_broadcasts`] gave, emptied, so the next
+    /// broadcasts reuse its memory.
+    pub fn recycle_broadcasts(&mut self, mut list: Vec<Broadcast>) {
+        list.clear();
+        if self.broadcasts.is_empty() {
+            self.broadcasts = list;
+        }
+    }
+
+    /// Records broadcasts for other cores (the default); a core alone on its machine
+    /// has nobody to tell.
+    pub fn set_broadcasting(&mut self, on: bool) {
+        self.broadcasting = on;
+    }
+
+    /// Records a broadcast for the board to deliver.
+    #[inline]
+    pub(crate) fn broadcast(&mut self, b: Broadcast) {
+        if self.broadcasting {
+            self.broadcasts.push(b);
+        }
     }
 
     /// Whether this core made broadcasts the board has not collected yet.

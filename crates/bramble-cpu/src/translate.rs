@@ -198,7 +198,7 @@ impl Cpu {
         };
         self.apply_tlb_op(op);
         if crm == 3 {
-            self.broadcasts.push(crate::cpu::Broadcast::Tlbi(op));
+            self.broadcast(crate::cpu::Broadcast::Tlbi(op));
         }
         true
     }

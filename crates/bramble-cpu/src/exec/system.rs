@@ -45,7 +45,7 @@ impl Cpu {
             // SEV: an event for every core, this one included; SEVL: this one only.
             System::Hint { crm: 0, op2: 4 } => {
                 self.event_register = true;
-                self.broadcasts.push(crate::cpu::Broadcast::Sev);
+                self.broadcast(crate::cpu::Broadcast::Sev);
             }
             System::Hint { crm: 0, op2: 5 } => self.event_register = true,
             System::Hint { .. } => {}
