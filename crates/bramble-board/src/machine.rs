@@ -266,11 +266,24 @@ pub struct Core {
     /// when the core last ran. Another core's store shows as a difference (IMPDEF: a
     /// store of the same bytes goes unseen, as with QEMU's compare-and-swap exclusives).
     reservation: Option<(u64, [u8; GRANULE])>,
-    /// The timer output levels last given to the GIC.
-    timer_levels: [bool; 4],
+    /// The timer outputs (PPI, level) last given to the GIC.
+    timer_levels: [(u32, bool); 4],
 }
 
 impl Core {
+    /// Cycles until the core wakes by itself (its timer, or the event stream while in
+    /// WFE), and whether the event stream is what comes first.
+    fn own_wake(&self) -> Option<(u64, bool)> {
+        let t = self.cpu.cycles_to_timer_event();
+        let e = if self.state == CoreState::Wfe { self.cpu.cycles_to_event_stream() } else { None };
+        match (t, e) {
+            (Some(t), Some(e)) => Some(if e <= t { (e, true) } else { (t, false) }),
+            (Some(t), None) => Some((t, false)),
+            (None, Some(e)) => Some((e, true)),
+            (None, None) => None,
+        }
+    }
+
     /// Whether PSCI counts the core as on.
     fn is_on(&self) -> bool {
         matches!(self.state, CoreState::Running | CoreState::Wfi | CoreState::Wfe)
@@ -394,7 +407,7 @@ impl Machine {
                 _ if boot_el == 3 => CoreState::Parked,
                 _ => CoreState::Off,
             };
-            cores.push(Core { cpu, state, resume: None, reservation: None, timer_levels: [false; 4] });
+            cores.push(Core { cpu, state, resume: None, reservation: None, timer_levels: [(0, false); 4] });
         }
         // One translated-code cache for all: core 0's.
         let code = cores[0].cpu.detach_code_cache(&mut bus);
@@ -555,7 +568,7 @@ impl Machine {
     fn sync_interrupts(&mut self) {
         let mut changed = self.bus.irq_signal().take();
         for core in &mut self.cores {
-            let levels = core.cpu.timer_outputs().map(|(_, l)| l);
+            let levels = core.cpu.timer_outputs();
             if levels != core.timer_levels {
                 core.timer_levels = levels;
                 changed = true;
@@ -566,7 +579,7 @@ impl Machine {
         }
         let mut gic = self.gic.borrow_mut();
         for (i, core) in self.cores.iter().enumerate() {
-            for (intid, level) in core.cpu.timer_outputs() {
+            for (intid, level) in core.timer_levels {
                 gic.set_ppi_level(i, intid, level);
             }
         }
@@ -696,15 +709,11 @@ impl Machine {
     /// The earliest time a waiting core could wake by itself (a timer, the event stream)
     /// or a device event is due, if any.
     fn next_wake(&self) -> Option<u64> {
-        let cores = self.cores.iter().filter(|c| c.is_on()).filter_map(|c| {
-            let t = c.cpu.cycles_to_timer_event();
-            let e = if c.state == CoreState::Wfe { c.cpu.cycles_to_event_stream() } else { None };
-            let d = match (t, e) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            d.map(|d| c.cpu.cycles().saturating_add(d))
-        });
+        let cores = self
+            .cores
+            .iter()
+            .filter(|c| c.is_on())
+            .filter_map(|c| c.own_wake().map(|(d, _)| c.cpu.cycles().saturating_add(d)));
         let event = self.events.next_deadline().map(|ns| self.cycles_at(ns));
         cores.chain(event).min()
     }
@@ -824,16 +833,14 @@ impl Machine {
                         }
                     } else {
                         // Asleep until its own next event or the end of the round.
-                        let t = core.cpu.cycles_to_timer_event();
-                        let e = if core.state == CoreState::Wfe { core.cpu.cycles_to_event_stream() } else { None };
-                        let wake = [t, e].into_iter().flatten().min().map(|d| cycles.saturating_add(d));
-                        let until = wake.map_or(round_end, |w| w.min(round_end));
+                        let wake = core.own_wake();
+                        let until = wake.map_or(round_end, |(d, _)| cycles.saturating_add(d).min(round_end));
                         core.cpu.skip_idle(until - cycles);
                         if until >= round_end {
                             return Turn::Done { ran };
                         }
                         // The event stream wakes a WFE by itself; a timer through the GIC.
-                        if core.state == CoreState::Wfe && e.is_some_and(|d| cycles + d <= until) {
+                        if wake.is_some_and(|(d, stream)| stream && cycles + d <= until) {
                             core.cpu.send_event();
                         }
                         self.sync_interrupts();
@@ -931,11 +938,7 @@ impl Machine {
 
 /// The bytes of a reservation granule, if it is RAM.
 fn read_granule(bus: &Bus, granule: u64) -> Option<[u8; GRANULE]> {
-    let mut out = [0u8; GRANULE];
-    for (k, chunk) in out.chunks_exact_mut(8).enumerate() {
-        chunk.copy_from_slice(&bus.ram.read(granule + 8 * k as u64, 8)?.to_le_bytes());
-    }
-    Some(out)
+    bus.ram.slice(granule, GRANULE as u64)?.try_into().ok()
 }
 
 #[cfg(test)]

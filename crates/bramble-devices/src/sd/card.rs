@@ -241,9 +241,9 @@ impl SdCard {
                         self.state = Tran;
                         Some(r)
                     }
+                    // The card is never left programming (writes complete at once).
                     (true, Dis) => {
                         let r = self.r1();
-                        self.state = Prg;
                         self.state = Tran;
                         Some(r)
                     }

@@ -915,17 +915,22 @@ mod tests {
             let want: Vec<u8> = (0..BLOCK).map(|i| (block ^ (block * BLOCK + i)) as u8).collect();
             assert_eq!(got, &want[..], "block {block} at {addr:#x}");
         }
-        fn desc32(&mut self, at: u64, attr: u16, len: u16, addr: u32) {
-            let d = self.ram.slice_mut(at, 8).unwrap();
+        /// An ADMA2 descriptor: 8 bytes (32-bit address) or 12 (64-bit).
+        fn desc(&mut self, at: u64, attr: u16, len: u16, addr: u64, wide: bool) {
+            let d = self.ram.slice_mut(at, if wide { 12 } else { 8 }).unwrap();
             d[0..2].copy_from_slice(&attr.to_le_bytes());
             d[2..4].copy_from_slice(&len.to_le_bytes());
-            d[4..8].copy_from_slice(&addr.to_le_bytes());
+            if wide {
+                d[4..12].copy_from_slice(&addr.to_le_bytes());
+            } else {
+                d[4..8].copy_from_slice(&(addr as u32).to_le_bytes());
+            }
+        }
+        fn desc32(&mut self, at: u64, attr: u16, len: u16, addr: u32) {
+            self.desc(at, attr, len, addr as u64, false);
         }
         fn desc64(&mut self, at: u64, attr: u16, len: u16, addr: u64) {
-            let d = self.ram.slice_mut(at, 12).unwrap();
-            d[0..2].copy_from_slice(&attr.to_le_bytes());
-            d[2..4].copy_from_slice(&len.to_le_bytes());
-            d[4..12].copy_from_slice(&addr.to_le_bytes());
+            self.desc(at, attr, len, addr, true);
         }
     }
 
